@@ -1,0 +1,71 @@
+/*
+ * main.c: the labhit binary's entry point; only dispatches subcommands.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "master/serve.h"
+#include "runner/runner.h"
+
+int main(int argc, char **argv);
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;	/* NULL: hidden */
+};
+
+static int help_main(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "serve", serve_cli_main, "run the API server (master, workers, runners)" },
+	{ "runner", runner_cli_main, NULL },
+	{ "help", help_main, "show this help" },
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: labhit <command> [options]\n\n"
+	    "LabHit Engine %s: a self-hosted CI/CD server.\n\ncommands:\n",
+	    PACKAGE_VERSION);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].summary != NULL)
+			fprintf(fp, "  %-10s %s\n", commands[i].name,
+			    commands[i].summary);
+	fprintf(fp, "\n  --version  print the version\n\n"
+	    "`labhit <command> --help` describes a command; see labhit(8).\n");
+}
+
+static int
+help_main(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("labhit %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "labhit: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 64;
+}
