@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "master/database.h"
 #include "master/serve.h"
 #include "runner/runner.h"
 
@@ -21,6 +22,7 @@ static int help_main(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "serve", serve_cli_main, "run the API server (master, workers, runners)" },
+	{ "migrate", migrate_cmd_main, "apply database migrations (--status lists them)" },
 	{ "runner", runner_cli_main, NULL },
 	{ "help", help_main, "show this help" },
 };

@@ -7,8 +7,8 @@ libevent-dev libjson-c-dev libyaml-dev libssl-dev libjwt-dev libpq-dev
 libsqlite3-dev libseccomp-dev check libsystemd-dev bubblewrap curl"
 
 # What the test suite needs on top: a PostgreSQL server for the store suite,
-# clang for the fuzz targets' build check, sqlite3 for inspecting fixtures.
-LABHIT_TEST_PACKAGES="postgresql sqlite3 clang procps"
+# clang for the fuzz targets, chromium for the playground browser test.
+LABHIT_TEST_PACKAGES="postgresql sqlite3 clang procps chromium"
 
 # ensure_packages PKG...: installs the ones that are missing with apt-get.
 ensure_packages() {

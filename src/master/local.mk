@@ -4,7 +4,8 @@ src_master_libmaster_a_SOURCES = \
 	src/master/master.c src/master/master.h \
 	src/master/serve.c src/master/serve.h \
 	src/master/listen.c src/master/listen.h \
-	src/master/policy.c src/master/policy.h
+	src/master/policy.c src/master/policy.h \
+	src/master/database.c src/master/database.h
 LABHIT_LIBS += src/master/libmaster.a
 
 check_PROGRAMS += tests/unit/check_policy

@@ -36,6 +36,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "master/database.h"
 #include "master/listen.h"
 #include "master/master.h"
 #include "master/policy.h"
@@ -908,9 +909,12 @@ master_setup(struct master *m)
 	uint8_t key[16];
 	char err[512], addrs[512];
 	FILE *rnd;
+	int rc;
 
 	if (state_dir_prepare(m) == -1 || pidfile_lock(m) == -1)
 		return LH_EX_CONFIG;
+	if ((rc = master_database_prepare(&m->cfg)) != 0)
+		return rc;
 	if (listen_parse(m->cfg.listen, &m->listeners, err, sizeof(err)) == -1 ||
 	    listen_open(&m->listeners, m->cfg.workers, err,
 	    sizeof(err)) == -1) {

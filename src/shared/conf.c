@@ -492,6 +492,19 @@ conf_finish(struct lh_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "state_dir: must not be empty");
 		return -1;
 	}
+	/* Absolute from here on: children and derived paths never depend on
+	 * the current directory. */
+	if (cfg->state_dir[0] != '/') {
+		char cwd[4096], *abs;
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    asprintf(&abs, "%s/%s", cwd, cfg->state_dir) == -1) {
+			snprintf(err, errlen, "state_dir: cannot make %s "
+			    "absolute", cfg->state_dir);
+			return -1;
+		}
+		free(cfg->state_dir);
+		cfg->state_dir = abs;
+	}
 	if (set_derived(&cfg->pid_file, "", cfg->state_dir,
 	    "/labhit.pid") == -1 ||
 	    set_derived(&cfg->database, "sqlite:", cfg->state_dir,
