@@ -116,6 +116,29 @@ set_port(struct sockaddr_storage *ss, int port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
 }
 
+/*
+ * SO_REUSEPORT lets any process of the same user join a port's group, so a
+ * second server would silently share the port. A plain bind first proves
+ * the port is free.
+ */
+static int
+port_is_free(const struct lh_listen_addr *a)
+{
+	int fd, on = 1, rc, saved;
+
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	rc = bind(fd, (const struct sockaddr *)&a->ss, a->sslen);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
 static int
 bind_one(struct lh_listen_addr *a, char *err, size_t errlen)
 {
@@ -123,6 +146,9 @@ bind_one(struct lh_listen_addr *a, char *err, size_t errlen)
 	socklen_t gotlen = sizeof(got);
 	int fd, on = 1;
 
+	fd = -1;
+	if (a->nfds == 0 && a->port != 0 && port_is_free(a) == -1)
+		goto fail;
 	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -214,5 +240,22 @@ listen_describe(const struct lh_listen_set *set, char *buf, size_t len)
 		else
 			used += (size_t)snprintf(buf + used, len - used,
 			    "%s%s:%d", i > 0 ? "," : "", host, a->port);
+	}
+}
+
+void
+listen_adopt(struct lh_listen_set *next, struct lh_listen_set *old)
+{
+	for (int i = 0; i < next->naddrs; i++) {
+		struct lh_listen_addr *n = &next->addrs[i];
+		for (int j = 0; j < old->naddrs; j++) {
+			struct lh_listen_addr *o = &old->addrs[j];
+			if (o->nfds == 0 || n->nfds != 0 || n->sslen != o->sslen ||
+			    memcmp(&n->ss, &o->ss, n->sslen) != 0)
+				continue;
+			memcpy(n->fds, o->fds, sizeof(o->fds[0]) * (size_t)o->nfds);
+			n->nfds = o->nfds;
+			o->nfds = 0;
+		}
 	}
 }

@@ -39,6 +39,9 @@ int listen_open(struct lh_listen_set *set, int slots, char *err,
 int listen_resize(struct lh_listen_set *set, int slots, char *err,
     size_t errlen);
 void listen_close(struct lh_listen_set *set);
+/* Moves the sockets of addresses present in both sets from old to next, so
+ * a reload that keeps an address keeps its sockets (and their queues). */
+void listen_adopt(struct lh_listen_set *next, struct lh_listen_set *old);
 /* "127.0.0.1:41234,[::1]:41234" of the bound sockets. */
 void listen_describe(const struct lh_listen_set *set, char *buf, size_t len);
 

@@ -787,8 +787,13 @@ master_reload(struct master *m)
 	keep_fixed_keys(m, &next);
 	relisten = strcmp(next.listen, m->cfg.listen) != 0;
 	if (relisten) {
-		if (listen_parse(next.listen, &nl, err, sizeof(err)) == -1 ||
-		    listen_open(&nl, next.workers, err, sizeof(err)) == -1) {
+		if (listen_parse(next.listen, &nl, err, sizeof(err)) != -1)
+			listen_adopt(&nl, &m->listeners);
+		if (nl.naddrs == 0 ||
+		    listen_resize(&nl, next.workers, err, sizeof(err)) == -1) {
+			/* give kept sockets back before failing */
+			listen_adopt(&m->listeners, &nl);
+			listen_close(&nl);
 			log_error("reload failed, keeping the running "
 			    "configuration: %s", err);
 			conf_free(&next);

@@ -11,6 +11,9 @@
 
 #include "shared/conf.h"
 #include "shared/log.h"
+#include "worker/api/api.h"
+#include "worker/graphql_http.h"
+#include "worker/playground.h"
 #include "worker/router.h"
 
 #define DEFAULT_CSP "default-src 'none'; frame-ancestors 'none'"
@@ -18,6 +21,7 @@
 struct lh_router {
 	const struct lh_config *cfg;
 	struct lh_rl_table *rl;
+	struct lh_api *api;
 };
 
 static void route_info(struct lh_router *r, struct lh_http_request *req);
@@ -27,6 +31,10 @@ static const struct lh_route routes[] = {
 	{ "/", 0, LH_M_GET, LH_ROUTE_LIMIT_BY_METHOD, route_info, NULL },
 	{ "/health", 0, LH_M_GET, LH_ROUTE_LIMIT_BY_METHOD, route_health,
 	    NULL },
+	{ "/graphql", 0, LH_M_GET | LH_M_POST, LH_ROUTE_LIMIT_SELF,
+	    graphql_http_route, NULL },
+	{ "/graphql/playground", 0, LH_M_GET, LH_ROUTE_LIMIT_BY_METHOD,
+	    graphql_playground_route, playground_csp },
 };
 
 static const char server_info[] =
@@ -45,21 +53,37 @@ router_common_headers(void)
 }
 
 struct lh_router *
-router_new(const struct lh_config *cfg, struct lh_rl_table *rl)
+router_new(const struct lh_config *cfg, struct lh_rl_table *rl, char *err,
+    size_t errlen)
 {
 	struct lh_router *r;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
 	r->cfg = cfg;
 	r->rl = rl;
+	if ((r->api = api_new(cfg, err, errlen)) == NULL) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
 void
 router_free(struct lh_router *r)
 {
+	if (r == NULL)
+		return;
+	api_free(r->api);
 	free(r);
+}
+
+struct lh_api *
+router_api(const struct lh_router *r)
+{
+	return r->api;
 }
 
 const struct lh_config *
@@ -201,10 +225,11 @@ router_handle(struct lh_http_request *req, void *arg)
 {
 	struct lh_router *r = arg;
 	const struct lh_route *rt = route_find(req->path);
+	const char *csp = rt != NULL && rt->csp != NULL ? rt->csp() : NULL;
 	char allow[64], msg[256];
 
 	http_add_header(req, "Content-Security-Policy",
-	    rt != NULL && rt->csp != NULL ? rt->csp : DEFAULT_CSP);
+	    csp != NULL ? csp : DEFAULT_CSP);
 	if (rt == NULL) {
 		cors_headers(r, req);
 		snprintf(msg, sizeof(msg), "no such resource: %.200s",

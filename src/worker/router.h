@@ -11,6 +11,7 @@
 
 struct lh_config;
 struct lh_router;
+struct lh_api;
 
 typedef void (*lh_route_fn)(struct lh_router *r, struct lh_http_request *req);
 
@@ -30,11 +31,12 @@ struct lh_route {
 	unsigned	 methods;
 	enum lh_route_limit limit;
 	lh_route_fn	 fn;
-	const char	*csp;		/* NULL = the spec's default CSP */
+	const char	*(*csp)(void);	/* NULL = the spec's default CSP */
 };
 
+/* NULL with err filled when the API cannot be built. */
 struct lh_router *router_new(const struct lh_config *cfg,
-    struct lh_rl_table *rl);
+    struct lh_rl_table *rl, char *err, size_t errlen);
 void router_free(struct lh_router *r);
 /* The http server's handler; arg is the router. */
 void router_handle(struct lh_http_request *req, void *arg);
@@ -42,6 +44,7 @@ void router_handle(struct lh_http_request *req, void *arg);
  * which the router adds per route). */
 const char *router_common_headers(void);
 const struct lh_config *router_config(const struct lh_router *r);
+struct lh_api *router_api(const struct lh_router *r);
 
 /* Applies the class's limit to req: adds X-RateLimit-* headers; when
  * refused answers 429 with Retry-After and returns -1. */

@@ -101,6 +101,7 @@ worker_main(const struct lh_config *cfg, const struct lh_worker_init *in)
 {
 	struct lh_http_limits lim;
 	struct worker w;
+	char err[512];
 
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
@@ -115,8 +116,11 @@ worker_main(const struct lh_config *cfg, const struct lh_worker_init *in)
 	proc_child_init(&w.proc, cfg->user, cfg->group);
 
 	worker_limits(cfg, &lim);
-	if ((w.router = router_new(cfg, in->rl)) == NULL ||
-	    (w.http = http_server_new(w.proc.base, &lim, router_handle,
+	if ((w.router = router_new(cfg, in->rl, err, sizeof(err))) == NULL) {
+		log_error("cannot build the API: %s", err);
+		exit(LH_EX_CONFIG);
+	}
+	if ((w.http = http_server_new(w.proc.base, &lim, router_handle,
 	    w.router)) == NULL ||
 	    http_server_set_common_headers(w.http,
 	    router_common_headers()) == -1)

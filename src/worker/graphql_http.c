@@ -1,0 +1,314 @@
+/*
+ * graphql_http.c: GraphQL over HTTP in the workers. POST takes
+ * {"query","variables","operationName"} as JSON; GET takes the same as
+ * query parameters and only for queries. A request that is not GraphQL at
+ * all (bad JSON, missing query, wrong types) is a 400; GraphQL errors are
+ * a 200 with {"data":...,"errors":[...]}. Queries count as reads and
+ * mutations as writes for the rate limiter.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "shared/conf.h"
+#include "shared/log.h"
+#include "worker/api/api.h"
+#include "worker/graphql_http.h"
+#include "worker/http.h"
+#include "worker/playground.h"
+#include "worker/router.h"
+
+#define GRAPHQL_JSON_DEPTH 64
+
+struct gql_request {
+	char	*query;
+	char	*operation;
+	json_object *variables;		/* NULL or an object */
+	json_object *body;		/* owns the strings for POST */
+};
+
+static void
+reply_json(struct lh_http_request *req, int status, json_object *o)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	http_reply(req, status, "application/json", text, len);
+}
+
+static void
+reply_gql_error(struct lh_http_request *req, int status, const char *code,
+    const char *message)
+{
+	json_object *o = gql_response_error(message, code);
+
+	if (o == NULL) {
+		http_reply_error(req, 503, "OUT_OF_MEMORY", "out of memory");
+		return;
+	}
+	reply_json(req, status, o);
+	json_object_put(o);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+graphql_query_param(const char *query, const char *name, int *bad)
+{
+	size_t nlen = strlen(name);
+	const char *p = query;
+
+	*bad = 0;
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, '&');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			const char *v = p + nlen + 1, *vend = p + len;
+			char *out = malloc((size_t)(vend - v) + 1), *o = out;
+
+			if (out == NULL)
+				return NULL;
+			for (; v < vend; v++) {
+				if (*v == '+') {
+					*o++ = ' ';
+				} else if (*v == '%') {
+					int hi = v + 2 < vend ? hexval(v[1]) :
+					    -1;
+					int lo = hi != -1 ? hexval(v[2]) : -1;
+					if (hi == -1 || lo == -1 ||
+					    (hi == 0 && lo == 0)) {
+						free(out);
+						*bad = 1;
+						return NULL;
+					}
+					*o++ = (char)(hi * 16 + lo);
+					v += 2;
+				} else {
+					*o++ = *v;
+				}
+			}
+			*o = '\0';
+			return out;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void
+gql_request_clear(struct gql_request *g)
+{
+	if (g->body == NULL) {
+		free(g->query);
+		free(g->operation);
+	}
+	if (g->variables != NULL && g->body == NULL)
+		json_object_put(g->variables);
+	if (g->body != NULL)
+		json_object_put(g->body);
+	memset(g, 0, sizeof(*g));
+}
+
+static json_object *
+parse_json(const char *text, size_t len, const char **why)
+{
+	struct json_tokener *tok = json_tokener_new_ex(GRAPHQL_JSON_DEPTH);
+	json_object *o;
+
+	if (tok == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)len) {
+		*why = json_tokener_error_desc(json_tokener_get_error(tok));
+		if (o != NULL && json_tokener_get_error(tok) ==
+		    json_tokener_success)
+			*why = "trailing data after the JSON value";
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Reads a POST body into g; on error returns -1 with a message. */
+static int
+read_post(struct lh_http_request *req, struct gql_request *g, char *msg,
+    size_t msglen)
+{
+	const char *ct = http_header(req, "Content-Type"), *why = NULL;
+	json_object *q, *v, *op;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		snprintf(msg, msglen, "Content-Type must be application/json");
+		return -1;
+	}
+	if (req->body_len == 0) {
+		snprintf(msg, msglen, "empty request body: expected "
+		    "{\"query\": \"...\"}");
+		return -1;
+	}
+	if ((g->body = parse_json(req->body, req->body_len, &why)) == NULL) {
+		snprintf(msg, msglen, "malformed JSON body: %s", why);
+		return -1;
+	}
+	if (!json_object_is_type(g->body, json_type_object)) {
+		snprintf(msg, msglen, "the body must be a JSON object");
+		return -1;
+	}
+	if (!json_object_object_get_ex(g->body, "query", &q) ||
+	    !json_object_is_type(q, json_type_string)) {
+		snprintf(msg, msglen, q == NULL ? "missing \"query\"" :
+		    "\"query\" must be a string");
+		return -1;
+	}
+	g->query = (char *)(uintptr_t)json_object_get_string(q);
+	if (json_object_object_get_ex(g->body, "variables", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_object)) {
+			snprintf(msg, msglen, "\"variables\" must be an object "
+			    "or null");
+			return -1;
+		}
+		g->variables = v;
+	}
+	if (json_object_object_get_ex(g->body, "operationName", &op) &&
+	    op != NULL) {
+		if (!json_object_is_type(op, json_type_string)) {
+			snprintf(msg, msglen, "\"operationName\" must be a "
+			    "string or null");
+			return -1;
+		}
+		g->operation = (char *)(uintptr_t)json_object_get_string(op);
+	}
+	return 0;
+}
+
+static int
+read_get(struct lh_http_request *req, struct gql_request *g, char *msg,
+    size_t msglen)
+{
+	char *vars;
+	const char *why = NULL;
+	int bad = 0;
+
+	g->query = req->query != NULL ? graphql_query_param(req->query,
+	    "query", &bad) : NULL;
+	if (g->query == NULL) {
+		snprintf(msg, msglen, bad ? "badly encoded \"query\" parameter" :
+		    "missing \"query\" parameter");
+		return -1;
+	}
+	g->operation = graphql_query_param(req->query, "operationName", &bad);
+	if (bad) {
+		snprintf(msg, msglen, "badly encoded \"operationName\"");
+		return -1;
+	}
+	vars = graphql_query_param(req->query, "variables", &bad);
+	if (bad) {
+		snprintf(msg, msglen, "badly encoded \"variables\"");
+		return -1;
+	}
+	if (vars != NULL && vars[0] != '\0' && strcmp(vars, "null") != 0) {
+		g->variables = parse_json(vars, strlen(vars), &why);
+		if (g->variables == NULL ||
+		    !json_object_is_type(g->variables, json_type_object)) {
+			snprintf(msg, msglen, "\"variables\" must be a JSON "
+			    "object%s%s", why != NULL ? ": " : "",
+			    why != NULL ? why : "");
+			free(vars);
+			return -1;
+		}
+	}
+	free(vars);
+	return 0;
+}
+
+void
+graphql_http_route(struct lh_router *r, struct lh_http_request *req)
+{
+	struct lh_api *api = router_api(r);
+	struct lh_api_ctx ctx;
+	struct gql_request g;
+	struct lh_gql_prepared *prep;
+	json_object *response = NULL;
+	enum lh_gql_optype op;
+	char msg[256];
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	rc = req->method == LH_HTTP_POST ? read_post(req, &g, msg,
+	    sizeof(msg)) : read_get(req, &g, msg, sizeof(msg));
+	if (rc == -1) {
+		/* Not GraphQL at all; still counted, so it cannot be spammed. */
+		if (router_limit(r, req, LH_RL_READ) == 0)
+			reply_gql_error(req, 400, "BAD_REQUEST", msg);
+		gql_request_clear(&g);
+		return;
+	}
+	prep = gql_prepare(api->schema, g.query, g.operation, &api->limits,
+	    &response);
+	op = prep != NULL ? gql_prepared_optype(prep) : LH_GQL_OP_QUERY;
+	if (router_limit(r, req, op == LH_GQL_OP_MUTATION ? LH_RL_WRITE :
+	    LH_RL_READ) == -1)
+		goto done;
+	if (prep == NULL) {
+		reply_json(req, 200, response);
+		goto done;
+	}
+	if (op != LH_GQL_OP_QUERY && req->method != LH_HTTP_POST) {
+		http_add_header(req, "Allow", "POST");
+		reply_gql_error(req, 405, "METHOD_NOT_ALLOWED",
+		    "mutations must be sent with POST");
+		goto done;
+	}
+	ctx.api = api;
+	ctx.req = req;
+	if ((response = gql_execute(prep, g.variables, &ctx)) == NULL) {
+		http_reply_error(req, 503, "OUT_OF_MEMORY", "out of memory");
+		goto done;
+	}
+	reply_json(req, 200, response);
+done:
+	if (response != NULL)
+		json_object_put(response);
+	if (prep != NULL)
+		gql_prepared_free(prep);
+	gql_request_clear(&g);
+}
+
+void
+graphql_playground_route(struct lh_router *r, struct lh_http_request *req)
+{
+	const char *html;
+	size_t len;
+
+	if (!router_config(r)->playground || playground_csp() == NULL) {
+		http_reply_error(req, 404, "NOT_FOUND", "the playground is off; "
+		    "start the server with --playground");
+		return;
+	}
+	html = playground_html(&len);
+	http_reply(req, 200, "text/html; charset=utf-8", html, len);
+}
