@@ -7,8 +7,13 @@
 #include <string.h>
 
 #include "master/database.h"
+#include "master/master.h"
 #include "master/serve.h"
+#include "runner/run_cli.h"
 #include "runner/runner.h"
+#include "shared/conf.h"
+#include "shared/pipeline/pipeline.h"
+#include "worker/graphql/gql.h"
 
 int main(int argc, char **argv);
 
@@ -19,10 +24,14 @@ struct command {
 };
 
 static int help_main(int argc, char **argv);
+static int run_main(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "serve", serve_cli_main, "run the API server (master, workers, runners)" },
 	{ "migrate", migrate_cmd_main, "apply database migrations (--status lists them)" },
+	{ "validate", pl_validate_cli_main, "check pipeline files (FILE... [--json])" },
+	{ "run", run_main, "run a pipeline locally, without a server" },
+	{ "gql", gql_cli_main, "print the GraphQL schema, validate documents" },
 	{ "runner", runner_cli_main, NULL },
 	{ "help", help_main, "show this help" },
 };
@@ -39,6 +48,26 @@ usage(FILE *fp)
 			    commands[i].summary);
 	fprintf(fp, "\n  --version  print the version\n\n"
 	    "`labhit <command> --help` describes a command; see labhit(8).\n");
+}
+
+/* `labhit run` executes stages, so it honours the sandbox settings of
+ * labhit.conf (and LABHIT_* variables) like the server's runners do. */
+static int
+run_main(int argc, char **argv)
+{
+	struct lh_serve_opts opts;
+	struct lh_config cfg;
+	char err[512];
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	if (master_load_config(&opts, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "labhit: %s\n", err);
+		return 78;
+	}
+	rc = run_cli_main(argc, argv, &cfg);
+	conf_free(&cfg);
+	return rc;
 }
 
 static int

@@ -23,3 +23,8 @@ check_PROGRAMS += tests/integration/check_playground
 tests_integration_check_playground_SOURCES = tests/integration/check_playground.c
 tests_integration_check_playground_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/check_playground
+
+check_PROGRAMS += tests/integration/check_migrate
+tests_integration_check_migrate_SOURCES = tests/integration/check_migrate.c
+tests_integration_check_migrate_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/check_migrate
