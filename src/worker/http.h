@@ -107,7 +107,11 @@ int http_stream_write(struct lh_http_request *req, const void *data,
     size_t len);
 void http_stream_end(struct lh_http_request *req);
 /* Called if the peer goes away before the handler answered or ended the
- * stream; after it the request is gone. */
+ * stream; after it the request is gone. Ownership (see http_reply.c): req
+ * is valid until the final http_reply*, http_stream_end, or the return of
+ * this callback. Without a callback, a request whose peer left stays
+ * allocated until that final call, which then sends nothing. After
+ * http_stream_begin/write returned -1, still call http_stream_end. */
 void http_set_abort_cb(struct lh_http_request *req,
     void (*cb)(struct lh_http_request *, void *), void *arg);
 
