@@ -201,6 +201,33 @@ state_dir_prepare(struct master *m)
 	return 0;
 }
 
+/* The master migrates the embedded database as root before it forks; the
+ * workers that use it afterwards run as `user`, so they must own it. */
+static int
+sqlite_files_chown(struct master *m)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+	    "-journal" };
+	struct passwd *pw;
+	char path[4200];
+
+	if (geteuid() != 0 || m->cfg.user[0] == '\0' ||
+	    strncmp(m->cfg.database, "sqlite:", 7) != 0)
+		return 0;
+	if ((pw = getpwnam(m->cfg.user)) == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", m->cfg.database + 7,
+		    suffixes[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
+		    errno != ENOENT) {
+			log_warn("chown %s", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 runner_socket_open(struct master *m)
 {
@@ -628,6 +655,7 @@ master_spawn(struct master *m, enum lh_role role, uint32_t slot)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
+		free(c);	/* the parent's record of this child */
 		close(sv[0]);
 		child_forget_master(m, sv[1]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -920,6 +948,8 @@ master_setup(struct master *m)
 		return LH_EX_CONFIG;
 	if ((rc = master_database_prepare(&m->cfg)) != 0)
 		return rc;
+	if (sqlite_files_chown(m) == -1)
+		return LH_EX_CONFIG;
 	if (listen_parse(m->cfg.listen, &m->listeners, err, sizeof(err)) == -1 ||
 	    listen_open(&m->listeners, m->cfg.workers, err,
 	    sizeof(err)) == -1) {

@@ -28,3 +28,8 @@ check_PROGRAMS += tests/integration/check_migrate
 tests_integration_check_migrate_SOURCES = tests/integration/check_migrate.c
 tests_integration_check_migrate_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/check_migrate
+
+check_PROGRAMS += tests/integration/check_serve_admin
+tests_integration_check_serve_admin_SOURCES = tests/integration/check_serve_admin.c
+tests_integration_check_serve_admin_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/check_serve_admin
