@@ -74,6 +74,10 @@ int http_server_add_listener(struct lh_http_server *srv, int fd);
  * ends in "\r\n". Copied. */
 int http_server_set_common_headers(struct lh_http_server *srv,
     const char *lines);
+/* One more header sent on every response, errors included, unless the
+ * handler adds a header of the same name (e.g. a page's own CSP). */
+int http_server_set_default_header(struct lh_http_server *srv,
+    const char *name, const char *value);
 /* Access log at info level on completion when on. */
 void http_server_set_access_log(struct lh_http_server *srv, int on);
 void http_server_set_limits(struct lh_http_server *srv,

@@ -491,6 +491,7 @@ http_conn_start_request(struct lh_http_conn *conn)
 	conn->head_only = h->method == LH_HTTP_HEAD;
 	conn->close_after = 0;
 	conn->xhdr_len = 0;
+	conn->dflt_overridden = 0;
 	conn->status = 0;
 	conn->body_out = 0;
 	conn->abort_cb = NULL;

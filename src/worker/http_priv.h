@@ -72,6 +72,7 @@ struct lh_http_conn {
 
 	char			 xhdr[LH_HTTP_XHDR_MAX];
 	size_t			 xhdr_len;
+	int			 dflt_overridden; /* handler set its own */
 	char			 tail[LH_HTTP_TAIL_MAX];
 	char			 sline[64];
 	struct evbuffer		*outq;
@@ -105,6 +106,9 @@ struct lh_http_server {
 
 	char			*common;	/* Server line + common lines */
 	size_t			 common_len;
+	char			*dflt;		/* overridable header line */
+	size_t			 dflt_len;
+	char			 dflt_name[64];
 	int			 access_log;
 	time_t			 date_sec;
 	char			 date[48];

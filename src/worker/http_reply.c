@@ -96,6 +96,9 @@ http_add_header(struct lh_http_request *req, const char *name,
 		log_warnx("http: no room for header %s", name);
 		return -1;
 	}
+	if (conn->srv->dflt_len > 0 &&
+	    strcasecmp(name, conn->srv->dflt_name) == 0)
+		conn->dflt_overridden = 1;
 	p = conn->xhdr + conn->xhdr_len;
 	memcpy(p, name, nlen);
 	p += nlen;
@@ -142,7 +145,7 @@ http_put_size(char *p, uint64_t n, int base)
 }
 
 /*
- * Fills iov[0..4] with the response head. clen < 0: no Content-Length.
+ * Fills iov[0..5] with the response head. clen < 0: no Content-Length.
  * Returns the number of iovecs, or -1 when content_type is too long.
  */
 static int
@@ -169,6 +172,10 @@ http_reply_head(struct lh_http_conn *conn, int status, const char *ctype,
 	n++;
 	iov[n].iov_base = srv->common;
 	iov[n++].iov_len = srv->common_len;
+	if (srv->dflt_len > 0 && !conn->dflt_overridden) {
+		iov[n].iov_base = srv->dflt;
+		iov[n++].iov_len = srv->dflt_len;
+	}
 	if (conn->xhdr_len > 0) {
 		iov[n].iov_base = conn->xhdr;
 		iov[n++].iov_len = conn->xhdr_len;
@@ -232,7 +239,7 @@ http_reply(struct lh_http_request *req, int status, const char *content_type,
     const void *body, size_t len)
 {
 	struct lh_http_conn *conn = req->conn;
-	struct iovec iov[6];
+	struct iovec iov[7];
 	int n, nobody;
 
 	if (!http_reply_owned(req, 0))
@@ -346,6 +353,7 @@ http_reply_parse_error(struct lh_http_conn *conn, int status)
 		req->start_ms = http_now_ms();
 		conn->head_only = 0;
 		conn->xhdr_len = 0;
+		conn->dflt_overridden = 0;
 	}
 	conn->close_after = 1;
 	conn->keep_alive = 0;
@@ -365,7 +373,7 @@ http_stream_begin(struct lh_http_request *req, int status,
     const char *content_type)
 {
 	struct lh_http_conn *conn = req->conn;
-	struct iovec iov[5];
+	struct iovec iov[6];
 	int n;
 
 	if (conn->dead || conn->state != LH_HC_HANDLER)

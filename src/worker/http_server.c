@@ -139,6 +139,7 @@ http_server_free(struct lh_http_server *srv)
 	if (srv->resume_ev != NULL)
 		event_free(srv->resume_ev);
 	free(srv->common);
+	free(srv->dflt);
 	free(srv);
 }
 
@@ -225,6 +226,27 @@ http_server_accept_cb(evutil_socket_t fd, short what, void *arg)
 		if (http_conn_new(srv, cfd, &ss) == NULL)
 			close(cfd);
 	}
+}
+
+int
+http_server_set_default_header(struct lh_http_server *srv, const char *name,
+    const char *value)
+{
+	char *line;
+	int n;
+
+	if (strlen(name) >= sizeof(srv->dflt_name) ||
+	    strpbrk(name, " \t\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return -1;
+	if ((n = asprintf(&line, "%s: %s\r\n", name, value)) == -1) {
+		log_warn("http: asprintf");
+		return -1;
+	}
+	free(srv->dflt);
+	srv->dflt = line;
+	srv->dflt_len = (size_t)n;
+	snprintf(srv->dflt_name, sizeof(srv->dflt_name), "%s", name);
+	return 0;
 }
 
 int

@@ -43,6 +43,12 @@ static const char server_info[] =
     "\"webhook\":\"/webhook\"}}";
 
 const char *
+router_default_csp(void)
+{
+	return DEFAULT_CSP;
+}
+
+const char *
 router_common_headers(void)
 {
 	return "X-Content-Type-Options: nosniff\r\n"
@@ -228,8 +234,10 @@ router_handle(struct lh_http_request *req, void *arg)
 	const char *csp = rt != NULL && rt->csp != NULL ? rt->csp() : NULL;
 	char allow[64], msg[256];
 
-	http_add_header(req, "Content-Security-Policy",
-	    csp != NULL ? csp : DEFAULT_CSP);
+	/* The spec's CSP is the server's default header; a page with inline
+	 * code of its own replaces it. */
+	if (csp != NULL)
+		http_add_header(req, "Content-Security-Policy", csp);
 	if (rt == NULL) {
 		cors_headers(r, req);
 		snprintf(msg, sizeof(msg), "no such resource: %.200s",

@@ -43,6 +43,8 @@ void router_handle(struct lh_http_request *req, void *arg);
 /* Lines every response carries (the spec's security headers except CSP,
  * which the router adds per route). */
 const char *router_common_headers(void);
+/* The spec's Content-Security-Policy, sent unless a route has its own. */
+const char *router_default_csp(void);
 const struct lh_config *router_config(const struct lh_router *r);
 struct lh_api *router_api(const struct lh_router *r);
 

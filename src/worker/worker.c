@@ -123,7 +123,9 @@ worker_main(const struct lh_config *cfg, const struct lh_worker_init *in)
 	if ((w.http = http_server_new(w.proc.base, &lim, router_handle,
 	    w.router)) == NULL ||
 	    http_server_set_common_headers(w.http,
-	    router_common_headers()) == -1)
+	    router_common_headers()) == -1 ||
+	    http_server_set_default_header(w.http, "Content-Security-Policy",
+	    router_default_csp()) == -1)
 		fatalx("cannot set up the HTTP server");
 	http_server_set_access_log(w.http, cfg->access_log);
 	for (int i = 0; i < in->nlisten; i++)

@@ -338,6 +338,9 @@ START_TEST(playground_switch)
 	ck_assert_ptr_nonnull(strstr(csp, "script-src 'sha256-"));
 	ck_assert_ptr_nonnull(strstr(csp, "default-src 'none'"));
 	ck_assert_ptr_null(strstr(csp, "unsafe-inline"));
+	/* its own policy replaces the default one instead of adding to it */
+	ck_assert_ptr_null(strstr(strstr(r.head, "Content-Security-Policy:") + 1,
+	    "Content-Security-Policy:"));
 	ck_assert_str_eq(tl_header(&r, "X-Frame-Options"), "DENY");
 	tl_response_free(&r);
 	stop();
