@@ -139,8 +139,9 @@ port_is_free(const struct lh_listen_addr *a)
 	return rc;
 }
 
+/* Binds one more SO_REUSEPORT socket of a; returns its fd or -1. */
 static int
-bind_one(struct lh_listen_addr *a, char *err, size_t errlen)
+open_socket(struct lh_listen_addr *a, char *err, size_t errlen)
 {
 	struct sockaddr_storage got;
 	socklen_t gotlen = sizeof(got);
@@ -170,8 +171,7 @@ bind_one(struct lh_listen_addr *a, char *err, size_t errlen)
 	    ((struct sockaddr_in6 *)&got)->sin6_port);
 	/* Port 0: every further socket of this address joins the same port. */
 	set_port(&a->ss, a->port);
-	a->fds[a->nfds++] = fd;
-	return 0;
+	return fd;
 fail:
 	snprintf(err, errlen, "listen on %s failed: %s", a->text,
 	    strerror(errno));
@@ -190,11 +190,15 @@ listen_resize(struct lh_listen_set *set, int slots, char *err, size_t errlen)
 	}
 	for (int i = 0; i < set->naddrs; i++) {
 		struct lh_listen_addr *a = &set->addrs[i];
-		while (a->nfds < slots)
-			if (bind_one(a, err, errlen) == -1)
+		while (a->nfds < slots) {
+			int fd = open_socket(a, err, errlen);
+			if (fd == -1)
 				return -1;
+			a->fds[a->nfds++] = fd;
+		}
 		while (a->nfds > slots)
-			close(a->fds[--a->nfds]);
+			if (a->fds[--a->nfds] != -1)
+				close(a->fds[a->nfds]);
 	}
 	return 0;
 }
@@ -215,8 +219,34 @@ listen_close(struct lh_listen_set *set)
 	for (int i = 0; i < set->naddrs; i++) {
 		struct lh_listen_addr *a = &set->addrs[i];
 		while (a->nfds > 0)
-			close(a->fds[--a->nfds]);
+			if (a->fds[--a->nfds] != -1)
+				close(a->fds[a->nfds]);
 	}
+}
+
+void
+listen_close_slot(struct lh_listen_set *set, int slot)
+{
+	for (int i = 0; i < set->naddrs; i++) {
+		struct lh_listen_addr *a = &set->addrs[i];
+		if (slot < a->nfds && a->fds[slot] != -1) {
+			close(a->fds[slot]);
+			a->fds[slot] = -1;
+		}
+	}
+}
+
+int
+listen_reopen_slot(struct lh_listen_set *set, int slot, char *err,
+    size_t errlen)
+{
+	for (int i = 0; i < set->naddrs; i++) {
+		struct lh_listen_addr *a = &set->addrs[i];
+		if (slot < a->nfds && a->fds[slot] == -1 &&
+		    (a->fds[slot] = open_socket(a, err, errlen)) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 void

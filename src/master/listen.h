@@ -39,6 +39,12 @@ int listen_open(struct lh_listen_set *set, int slots, char *err,
 int listen_resize(struct lh_listen_set *set, int slots, char *err,
     size_t errlen);
 void listen_close(struct lh_listen_set *set);
+/* A dead worker's sockets are closed so the kernel stops routing new
+ * connections to a queue nobody accepts from (they go to the live
+ * workers); its replacement gets fresh ones. */
+void listen_close_slot(struct lh_listen_set *set, int slot);
+int listen_reopen_slot(struct lh_listen_set *set, int slot, char *err,
+    size_t errlen);
 /* Moves the sockets of addresses present in both sets from old to next, so
  * a reload that keeps an address keeps its sockets (and their queues). */
 void listen_adopt(struct lh_listen_set *next, struct lh_listen_set *old);

@@ -456,6 +456,7 @@ on_respawn(evutil_socket_t fd, short what, void *arg)
 	enum lh_role role = (enum lh_role)((uintptr_t)arg >> 16);
 	uint32_t slot = (uint32_t)((uintptr_t)arg & 0xffff);
 	struct slot *s = slot_of(&M, role, slot);
+	char err[256];
 
 	event_free(s->respawn);
 	s->respawn = NULL;
@@ -465,16 +466,25 @@ on_respawn(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (role == LH_ROLE_RUNNER && slot >= (uint32_t)M.cfg.runners)
 		return;
+	if (role == LH_ROLE_WORKER &&
+	    listen_reopen_slot(&M.listeners, (int)slot, err, sizeof(err)) == -1) {
+		log_error("cannot respawn worker %u: %s", slot, err);
+		return;
+	}
 	master_spawn(&M, role, slot);
 }
 
-static void
+/* Schedules the respawn of a crashed current child; returns -1 when its
+ * role crashed too often and is given up. */
+static int
 schedule_respawn(struct master *m, struct child *c, uint64_t now)
 {
 	struct slot *s = slot_of(m, c->role, c->slot);
 	struct timeval tv;
 	uint32_t delay;
 
+	if (m->role_disabled[c->role])
+		return -1;
 	s->crashes = policy_next_crashes(s->crashes, now - c->started_ms);
 	if (policy_crash_record(&m->crashes[c->role], now)) {
 		m->role_disabled[c->role] = 1;
@@ -483,10 +493,10 @@ schedule_respawn(struct master *m, struct child *c, uint64_t now)
 		    proc_role_name(c->role), LH_CRASH_LIMIT,
 		    LH_CRASH_WINDOW_MS / 1000);
 		notify("STATUS=crash loop: respawning stopped");
-		return;
+		return -1;
 	}
 	if (s->respawn != NULL)
-		return;
+		return 0;
 	delay = policy_backoff_ms(s->crashes - 1);
 	s->respawn = evtimer_new(m->base, on_respawn,
 	    RESPAWN_ARG(c->role, c->slot));
@@ -495,10 +505,11 @@ schedule_respawn(struct master *m, struct child *c, uint64_t now)
 	if (s->respawn == NULL || evtimer_add(s->respawn, &tv) == -1) {
 		log_warnx("cannot schedule respawn of %s %u",
 		    proc_role_name(c->role), c->slot);
-		return;
+		return 0;
 	}
 	log_info("respawning %s %u in %u ms", proc_role_name(c->role),
 	    c->slot, delay);
+	return 0;
 }
 
 static void
@@ -521,6 +532,8 @@ child_exited(struct master *m, struct child *c, int wstatus)
 	TAILQ_REMOVE(&m->children, c, entry);
 	child_close_channel(c);
 	if (!expected) {
+		if (c->role == LH_ROLE_WORKER)
+			listen_close_slot(&m->listeners, (int)c->slot);
 		if (cls == LH_EXIT_CONFIG) {
 			log_error("%s %u stopped on a configuration error; "
 			    "not respawning it", proc_role_name(c->role),
@@ -528,8 +541,13 @@ child_exited(struct master *m, struct child *c, int wstatus)
 			if (c->role == LH_ROLE_WORKER &&
 			    count_live(m, LH_ROLE_WORKER, 1) == 0)
 				master_shutdown(m, LH_EX_CONFIG);
-		} else {
-			schedule_respawn(m, c, now);
+		} else if (schedule_respawn(m, c, now) == -1 &&
+		    c->role == LH_ROLE_WORKER &&
+		    count_live(m, LH_ROLE_WORKER, 1) == 0) {
+			/* Nobody left to serve: exit non-zero so the service
+			 * manager sees the failure (and may restart us). */
+			log_error("no worker left: stopping");
+			master_shutdown(m, 1);
 		}
 	}
 	free(c);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/testlib.h"
@@ -90,6 +91,102 @@ START_TEST(unknown_user_is_config_error)
 }
 END_TEST
 
+/* Waits for a worker pid not in old[0..n); returns it or -1. */
+static pid_t
+new_worker(const struct tl_server *srv, const pid_t *old, int n, int ms)
+{
+	long long deadline = tl_now_ms() + ms;
+	pid_t kids[16];
+
+	while (tl_now_ms() < deadline) {
+		int k = tl_server_children(srv, "worker", kids, 16);
+		for (int i = 0; i < k; i++) {
+			int seen = 0;
+			for (int j = 0; j < n; j++)
+				seen |= kids[i] == old[j];
+			if (!seen)
+				return kids[i];
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* While a crashed worker waits out its respawn backoff, its connections
+ * must go to the live workers instead of queueing unanswered. */
+START_TEST(dead_worker_gets_no_connections)
+{
+	static const char *const extra[] = { "--workers", "2", NULL };
+	static const char *const env[] = { "LABHIT_RATE_LIMIT_READ=0", NULL };
+	struct tl_server srv;
+	pid_t kids[4], seen[16];
+	int nseen, victim;
+
+	memset(&srv, 0, sizeof(srv));
+	ck_assert_int_eq(tl_server_start(&srv, extra, env), 0);
+	nseen = tl_server_children(&srv, "worker", seen, 4);
+	ck_assert_int_eq(nseen, 2);
+	victim = seen[0];
+	/* Crash one slot repeatedly: its backoff grows to 1.6 s. */
+	for (int round = 0; round < 5; round++) {
+		ck_assert_int_eq(kill(victim, SIGKILL), 0);
+		if (round == 4)
+			break;
+		victim = new_worker(&srv, seen, nseen, 5000);
+		ck_assert_int_gt(victim, 0);
+		seen[nseen++] = victim;
+	}
+	usleep(100000);
+	ck_assert_int_eq(tl_server_children(&srv, "worker", kids, 4), 1);
+	for (int i = 0; i < 30; i++) {
+		struct tl_response r;
+		long long t0 = tl_now_ms();
+
+		ck_assert_int_eq(tl_get(srv.port, "/health", NULL, &r), 0);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_msg(tl_now_ms() - t0 < 500, "request %d waited "
+		    "%lld ms for a dead worker", i, tl_now_ms() - t0);
+		tl_response_free(&r);
+	}
+	/* and the slot comes back */
+	ck_assert_int_gt(new_worker(&srv, seen, nseen, 5000), 0);
+	tl_server_stop(&srv);
+}
+END_TEST
+
+/* Workers that crash in a loop are given up; with none left the master
+ * exits non-zero instead of holding a port nobody answers on. */
+START_TEST(crash_loop_stops_master)
+{
+	static const char *const extra[] = { "--workers", "6", NULL };
+	struct tl_server srv;
+	long long deadline;
+	int status = -1;
+
+	memset(&srv, 0, sizeof(srv));
+	ck_assert_int_eq(tl_server_start(&srv, extra, NULL), 0);
+	deadline = tl_now_ms() + 15000;
+	while (tl_now_ms() < deadline) {
+		pid_t kids[16];
+		int n = tl_server_children(&srv, "worker", kids, 16);
+		for (int i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
+		usleep(300000);
+		if (waitpid(srv.pid, &status, WNOHANG) == srv.pid) {
+			srv.pid = -1;
+			break;
+		}
+	}
+	ck_assert_int_eq(srv.pid, -1);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_int_eq(tl_server_wait_log(&srv, "crashed more than 10 times",
+	    100), 0);
+	ck_assert_int_eq(tl_server_wait_log(&srv, "no worker left", 100), 0);
+	tl_server_stop(&srv);
+}
+END_TEST
+
 #ifdef HAVE_SYSTEMD
 /* Collects notification datagrams until one contains want. */
 static int
@@ -155,6 +252,8 @@ main(void)
 	int failed;
 
 	tcase_set_timeout(t, 60);
+	tcase_add_test(t, dead_worker_gets_no_connections);
+	tcase_add_test(t, crash_loop_stops_master);
 	/* Dropping privileges needs root; CI runs as root. Elsewhere these
 	 * two are left out and said to be, never counted as passed. */
 	if (geteuid() == 0) {

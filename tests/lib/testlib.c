@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -363,6 +364,9 @@ tl_server_start(struct tl_server *s, const char *const extra[],
 	if ((s->pid = fork()) == -1)
 		return -1;
 	if (s->pid == 0) {
+		/* A test that fails or times out must not leave a server
+		 * behind: the master dies with the test process. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd != -1) {
 			dup2(fd, 2);
