@@ -57,6 +57,8 @@ START_TEST(drops_privileges)
 	ck_assert_int_ge(n, 1);
 	for (int i = 0; i < n; i++)
 		ck_assert_int_eq(proc_uid(kids[i]), (int)pw->pw_uid);
+	/* a runner drops right after its exec, before it connects */
+	ck_assert_int_eq(tl_server_wait_log(&srv, "connected to", 10000), 0);
 	ck_assert_int_eq(tl_server_children(&srv, "runner", kids, 8), 1);
 	ck_assert_int_eq(proc_uid(kids[0]), (int)pw->pw_uid);
 	/* and the unprivileged workers can still use the database files */
