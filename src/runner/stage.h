@@ -1,0 +1,142 @@
+/*
+ * stage.h: run one pipeline stage as a sandboxed process tree (bubblewrap),
+ * asynchronously on a libevent event_base; used by the runner process and by
+ * `labhit run`. Many stages may run at once on one base.
+ */
+#ifndef LH_STAGE_H
+#define LH_STAGE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct lh_stage;
+
+enum lh_stage_mode {
+	LH_STAGE_BWRAP = 0,	/* the real sandbox */
+	LH_STAGE_NONE,		/* development only: plain sh, same env/rlimits */
+};
+
+enum lh_stream {
+	LH_STREAM_STDOUT = 0,
+	LH_STREAM_STDERR,
+	LH_STREAM_SYSTEM,	/* lines written by the runner itself */
+};
+
+#define LH_STAGE_DEFAULT_GRACE_MS	5000
+#define LH_STAGE_DEFAULT_LOG_LIMIT	(4u * 1024 * 1024)
+#define LH_STAGE_DEFAULT_OUTPUT_LIMIT	(64u * 1024)
+#define LH_STAGE_DEFAULT_NPROC		1024
+#define LH_STAGE_DEFAULT_NOFILE		1024
+#define LH_STAGE_DEFAULT_FSIZE		(4ull * 1024 * 1024 * 1024)
+/* Inside the sandbox: where the stage writes its outputs ($LABHIT_OUTPUT). */
+#define LH_STAGE_OUTPUT_PATH		"/run/labhit/output"
+
+/*
+ * What to run. Every pointer is copied or consumed by stage_start: the
+ * caller may free the spec as soon as stage_start returns. Zero values
+ * mean "default".
+ */
+struct lh_stage_spec {
+	const char	 *name;		/* for logs; required */
+	/* /bin/sh -e -c SCRIPT, or, when script is NULL, argv */
+	const char	 *script;
+	char *const	 *argv;		/* NULL-terminated */
+	/* "NAME=VALUE" (NULL-terminated) added to the scrubbed base env:
+	 * PATH, HOME=/workspace, LANG=C.UTF-8, CI=true, LABHIT_OUTPUT */
+	char *const	 *env;
+	const char	 *workspace;	/* host dir, read-write at /workspace */
+	/* NULL: the host's /usr (and a few /etc files) read-only as /;
+	 * else "debian:12" -> images_dir/debian_12 as / */
+	const char	 *image;
+	const char	 *images_dir;	/* required when image is set */
+	int		  network;	/* 1: keep the host network */
+	uint32_t	  timeout_ms;	/* wall clock; 0 = none */
+	uint32_t	  kill_grace_ms; /* SIGTERM -> SIGKILL */
+	uint64_t	  memory_bytes;	/* RLIMIT_AS per process; 0 = none */
+	int		  cpus;		/* CPU affinity count; 0 = all */
+	size_t		  log_limit;	/* log bytes kept: head + tail */
+	size_t		  output_limit;	/* max size of $LABHIT_OUTPUT */
+	char *const	 *secrets;	/* masked as *** in logs, outputs */
+	enum lh_stage_mode mode;
+	/* as root, the stage runs as uid/gid, or else as user (default
+	 * "nobody" and its group) */
+	uid_t		  uid;
+	gid_t		  gid;
+	const char	 *user;
+	uint32_t	  max_procs;	/* RLIMIT_NPROC (counts per uid) */
+	uint32_t	  max_files;	/* RLIMIT_NOFILE */
+	uint64_t	  max_file_bytes; /* RLIMIT_FSIZE */
+	/* host dir for the per-stage scratch dir holding the outputs
+	 * file; NULL = $TMPDIR or /tmp */
+	const char	 *state_dir;
+};
+
+struct lh_stage_output {
+	char	*key;
+	char	*value;
+};
+
+/* Valid until stage_free(). */
+struct lh_stage_result {
+	int		 started;	/* 0: never ran, see error */
+	int		 exit_code;	/* -1: killed by a signal, not run */
+	int		 term_signal;	/* 0 unless killed by a signal */
+	int		 timed_out;
+	int		 killed_for_memory;
+	int		 cancelled;
+	int		 log_truncated;
+	double		 cpu_seconds;	/* user + system, whole tree */
+	long		 peak_memory_kb; /* largest RSS of one process */
+	uint64_t	 duration_ms;
+	uint64_t	 log_bytes;	/* produced, before the cap */
+	struct lh_stage_output *outputs;
+	size_t		 n_outputs;
+	char		 error[512];	/* "" or why it failed */
+};
+
+struct lh_stage_cbs {
+	/* One line, without its newline, secrets masked; ts_ms = wall clock
+	 * milliseconds since the epoch when the line was read. May call
+	 * stage_cancel, not stage_free. */
+	void	(*on_log)(struct lh_stage *, enum lh_stream, const char *line,
+		    size_t len, int64_t ts_ms, void *arg);
+	/* Called exactly once, never from inside stage_start (start errors
+	 * are delivered from the event loop). stage_free() may be called
+	 * from inside on_done. */
+	void	(*on_done)(struct lh_stage *, const struct lh_stage_result *,
+		    void *arg);
+};
+
+/*
+ * Starts the stage. Returns NULL only when out of memory; every other
+ * failure (bad spec, missing image, bwrap missing) arrives via on_done.
+ * The stage's processes are children of this process: do not reap with
+ * waitpid(-1, ...) elsewhere. As root, the stage runs as spec->uid or
+ * spec->user (default nobody); the workspace dir is chowned to that user
+ * and its parent dirs must be searchable by it.
+ */
+struct lh_stage *stage_start(struct event_base *, const struct lh_stage_spec *,
+		    const struct lh_stage_cbs *, void *arg);
+/* SIGTERM to the whole tree, SIGKILL after kill_grace_ms; result.cancelled.
+ * No effect once on_done has run. */
+void		 stage_cancel(struct lh_stage *);
+/* Frees the handle; a still-running tree is SIGKILLed and reaped, and
+ * on_done is then not called. NULL is allowed. */
+void		 stage_free(struct lh_stage *);
+const char	*stage_name(const struct lh_stage *);
+pid_t		 stage_pid(const struct lh_stage *);	/* 0 if not running */
+
+/* 1 when the stage succeeded: exited 0, not killed, outputs valid. */
+int		 stage_result_ok(const struct lh_stage_result *);
+/* "bwrap" / "none" -> mode; -1 when unknown. */
+int		 stage_mode_parse(const char *, enum lh_stage_mode *);
+/* "debian:12" -> "IMAGES_DIR/debian_12"; -1 if the name is not
+ * [A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)? or does not fit. */
+int		 stage_image_path(const char *images_dir, const char *image,
+		    char *buf, size_t len);
+/* chown -R of a workspace to the stage user (when running as root). */
+int		 stage_workspace_chown(const char *dir, uid_t, gid_t);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * stage_prep.c: everything decided before a stage is forked: the stage
+ * user, image lookup, scrubbed environment, scratch dir for the outputs
+ * file, the command line and rlimits. Runs in the runner process.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/sandbox.h"
+#include "runner/stage.h"
+#include "runner/stage_prep.h"
+#include "runner/stage_spawn.h"
+#include "shared/log.h"
+
+#define PR_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static void
+pr_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+pr_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+stage_mode_parse(const char *word, enum lh_stage_mode *mode)
+{
+	if (word == NULL)
+		return -1;
+	if (strcmp(word, "bwrap") == 0)
+		*mode = LH_STAGE_BWRAP;
+	else if (strcmp(word, "none") == 0)
+		*mode = LH_STAGE_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+pr_image_chars(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || (len == 1 && s[0] == '.') ||
+	    (len == 2 && s[0] == '.' && s[1] == '.'))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+stage_image_path(const char *images_dir, const char *image, char *buf,
+    size_t len)
+{
+	const char	*colon;
+	size_t		 nlen;
+	int		 n;
+
+	if (images_dir == NULL || image == NULL || images_dir[0] == '\0')
+		return -1;
+	colon = strchr(image, ':');
+	nlen = colon != NULL ? (size_t)(colon - image) : strlen(image);
+	if (!pr_image_chars(image, nlen) ||
+	    (colon != NULL && !pr_image_chars(colon + 1, strlen(colon + 1))))
+		return -1;
+	if (colon != NULL)
+		n = snprintf(buf, len, "%s/%.*s_%s", images_dir, (int)nlen,
+		    image, colon + 1);
+	else
+		n = snprintf(buf, len, "%s/%s", images_dir, image);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static uid_t	pr_chown_uid;
+static gid_t	pr_chown_gid;
+
+static int
+pr_chown_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return lchown(path, pr_chown_uid, pr_chown_gid) == -1 ? -1 : 0;
+}
+
+int
+stage_workspace_chown(const char *dir, uid_t uid, gid_t gid)
+{
+	pr_chown_uid = uid;
+	pr_chown_gid = gid;
+	if (nftw(dir, pr_chown_one, 16, FTW_PHYS) != 0) {
+		log_warn("chown of workspace %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pr_rm_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP || flag == FTW_D)
+		return rmdir(path) == -1 ? -1 : 0;
+	return unlink(path) == -1 ? -1 : 0;
+}
+
+void
+stage_rmtree(const char *dir)
+{
+	if (nftw(dir, pr_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		log_warn("cannot remove stage scratch dir %s", dir);
+}
+
+int
+stage_resolve_user(const struct lh_stage_spec *spec, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	const char	*user = spec->user;
+
+	if (user == NULL || user[0] == '\0')
+		user = "nobody";
+	if (spec->uid != 0) {
+		*uid = spec->uid;
+		*gid = spec->gid != 0 ? spec->gid : spec->uid;
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		pr_err(err, errlen, "stage user %s does not exist", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		pr_err(err, errlen, "stage user %s is root", user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = spec->gid != 0 ? spec->gid : pw->pw_gid;
+	return 0;
+}
+
+static int
+pr_env_name_ok(const char *e, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || (e[0] >= '0' && e[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((e[i] >= 'a' && e[i] <= 'z') ||
+		    (e[i] >= 'A' && e[i] <= 'Z') ||
+		    (e[i] >= '0' && e[i] <= '9') || e[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* The scrubbed base environment plus the stage's own variables. */
+int
+stage_build_env(const struct lh_stage_spec *spec, const char *home,
+    const char *outpath, struct sbx_argv *env, char *err, size_t errlen)
+{
+	const char	*e, *eq;
+	char		 buf[PATH_MAX + 32];
+	size_t		 i, j, n;
+	char		*dup;
+
+	if (sbx_argv_add(env, "PATH=" PR_PATH) == -1 ||
+	    snprintf(buf, sizeof(buf), "HOME=%s", home) >= (int)sizeof(buf) ||
+	    sbx_argv_add(env, buf) == -1 ||
+	    sbx_argv_add(env, "LANG=C.UTF-8") == -1 ||
+	    sbx_argv_add(env, "CI=true") == -1 ||
+	    snprintf(buf, sizeof(buf), "LABHIT_OUTPUT=%s", outpath) >=
+	    (int)sizeof(buf) || sbx_argv_add(env, buf) == -1)
+		goto oom;
+	for (i = 0; spec->env != NULL && spec->env[i] != NULL; i++) {
+		e = spec->env[i];
+		n = (eq = strchr(e, '=')) != NULL ? (size_t)(eq - e) : 0;
+		if (eq == NULL || !pr_env_name_ok(e, n) ||
+		    (n == 13 && strncmp(e, "LABHIT_OUTPUT", 13) == 0)) {
+			pr_err(err, errlen, "invalid environment entry \"%.*s\"",
+			    (int)(n > 0 ? n : strlen(e) > 64 ? 64 : strlen(e)),
+			    e);
+			return -1;
+		}
+		for (j = 0; j < env->n; j++)
+			if (strncmp(env->v[j], e, n + 1) == 0)
+				break;
+		if (j == env->n) {
+			if (sbx_argv_add(env, e) == -1)
+				goto oom;
+		} else {
+			if ((dup = strdup(e)) == NULL)
+				goto oom;
+			free(env->v[j]);
+			env->v[j] = dup;
+		}
+	}
+	return 0;
+ oom:
+	pr_err(err, errlen, "out of memory");
+	return -1;
+}
+
+/* The per-stage host dir holding $LABHIT_OUTPUT, owned by the stage user. */
+char *
+stage_make_outdir(const struct lh_stage_spec *spec, int drop, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
+{
+	char		*dir;
+	const char	*base = spec->state_dir;
+	char		 path[PATH_MAX];
+	int		 fd;
+
+	if (base == NULL && (base = getenv("TMPDIR")) == NULL)
+		base = "/tmp";
+	if (snprintf(path, sizeof(path), "%s/labhit-stage-XXXXXX", base) >=
+	    (int)sizeof(path) || mkdtemp(path) == NULL) {
+		pr_err(err, errlen, "cannot create a scratch dir under %s: %s",
+		    base, strerror(errno));
+		return NULL;
+	}
+	if ((dir = strdup(path)) == NULL) {
+		(void)rmdir(path);
+		pr_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (drop && chown(dir, uid, gid) == -1) {
+		pr_err(err, errlen, "chown %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	(void)snprintf(path, sizeof(path), "%s/output", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1 || (drop && fchown(fd, uid, gid) == -1)) {
+		pr_err(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	close(fd);
+	return dir;
+ fail:
+	stage_rmtree(dir);
+	free(dir);
+	return NULL;
+}
+
+int
+stage_check_spec(const struct lh_stage_spec *spec, int drop, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
+{
+	struct stat	sb;
+
+	if (spec->script == NULL &&
+	    (spec->argv == NULL || spec->argv[0] == NULL)) {
+		pr_err(err, errlen, "stage has neither a script nor a command");
+		return -1;
+	}
+	if (spec->workspace == NULL || stat(spec->workspace, &sb) == -1 ||
+	    !S_ISDIR(sb.st_mode)) {
+		pr_err(err, errlen, "workspace %s is not a directory",
+		    spec->workspace != NULL ? spec->workspace : "(none)");
+		return -1;
+	}
+	/* the shared workspace must be writable by the stage user */
+	if (drop && sb.st_uid != uid &&
+	    chown(spec->workspace, uid, gid) == -1) {
+		pr_err(err, errlen, "chown %s: %s", spec->workspace,
+		    strerror(errno));
+		return -1;
+	}
+	if (spec->mode == LH_STAGE_BWRAP &&
+	    access(SBX_BWRAP_PATH, X_OK) == -1) {
+		pr_err(err, errlen, "bubblewrap is not installed (%s): "
+		    "install it (apt-get install bubblewrap) or, for "
+		    "development only, set sandbox = none", SBX_BWRAP_PATH);
+		return -1;
+	}
+	return 0;
+}
+
+int
+stage_build_command(const struct lh_stage_spec *spec, const char *rootfs,
+    const char *outdir, struct sbx_argv *cmd, struct sbx_argv *out,
+    char *err, size_t errlen)
+{
+	struct sbx_params	 p;
+	size_t			 i;
+	int			 rc = 0, sfd;
+
+	if (spec->script != NULL) {
+		rc |= sbx_argv_add(cmd, "/bin/sh");
+		rc |= sbx_argv_add(cmd, "-e");
+		rc |= sbx_argv_add(cmd, "-c");
+		rc |= sbx_argv_add(cmd, spec->script);
+	} else
+		for (i = 0; spec->argv[i] != NULL; i++)
+			rc |= sbx_argv_add(cmd, spec->argv[i]);
+	if (rc != 0) {
+		pr_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (spec->mode == LH_STAGE_NONE) {
+		*out = *cmd;
+		memset(cmd, 0, sizeof(*cmd));
+		return -2;	/* no seccomp fd */
+	}
+	if ((sfd = sbx_seccomp_fd(err, errlen)) == -1)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.workspace = spec->workspace;
+	p.rootfs = rootfs;
+	p.outdir = outdir;
+	p.network = spec->network;
+	p.seccomp_fd = SBX_SECCOMP_CHILD_FD;
+	p.command = cmd->v;
+	if (sbx_build_argv(&p, out, err, errlen) == -1) {
+		close(sfd);
+		return -1;
+	}
+	return sfd;
+}
+
+void
+stage_fill_spawn(struct lh_spawn *sp, const struct lh_stage_spec *spec,
+    uint64_t memory_bytes)
+{
+	sp->as_bytes = memory_bytes;
+	sp->nproc = spec->max_procs != 0 ? spec->max_procs :
+	    LH_STAGE_DEFAULT_NPROC;
+	sp->nofile = spec->max_files != 0 ? spec->max_files :
+	    LH_STAGE_DEFAULT_NOFILE;
+	sp->fsize_bytes = spec->max_file_bytes != 0 ? spec->max_file_bytes :
+	    LH_STAGE_DEFAULT_FSIZE;
+	/* a CPU-time backstop: the wall-clock timeout on every CPU */
+	if (spec->timeout_ms > 0)
+		sp->cpu_seconds = ((uint64_t)spec->timeout_ms + 999) / 1000 *
+		    (uint64_t)(spec->cpus > 0 ? spec->cpus : 1) + 1;
+	sp->cpus = spec->cpus;
+}

@@ -1,0 +1,45 @@
+/*
+ * stage_prep.h: what is decided before a stage is forked (user, env,
+ * scratch dir, command line, rlimits). Runs in the runner process. Each
+ * function returns -1/NULL with err filled on failure.
+ */
+#ifndef LH_STAGE_PREP_H
+#define LH_STAGE_PREP_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner/stage.h"
+
+struct lh_spawn;
+struct sbx_argv;
+
+/* spec->uid/gid, else the passwd entry of spec->user (default nobody). */
+int	stage_resolve_user(const struct lh_stage_spec *, uid_t *, gid_t *,
+	    char *err, size_t errlen);
+/* Script or argv present, workspace a directory (chowned to uid when
+ * drop), bwrap installed when needed. */
+int	stage_check_spec(const struct lh_stage_spec *, int drop, uid_t, gid_t,
+	    char *err, size_t errlen);
+/* PATH, HOME=home, LANG, CI, LABHIT_OUTPUT=outpath, then spec->env. */
+int	stage_build_env(const struct lh_stage_spec *, const char *home,
+	    const char *outpath, struct sbx_argv *env, char *err,
+	    size_t errlen);
+/* A fresh dir under state_dir with an empty "output" file, both owned by
+ * uid/gid when drop. Caller frees (and removes with stage_rmtree). */
+char	*stage_make_outdir(const struct lh_stage_spec *, int drop, uid_t,
+	    gid_t, char *err, size_t errlen);
+/* cmd = sh -e -c SCRIPT or argv; out = the argv to exec (bwrap ... -- cmd,
+ * or cmd itself in mode none). Returns the seccomp memfd, -2 when there is
+ * none (mode none), or -1. */
+int	stage_build_command(const struct lh_stage_spec *, const char *rootfs,
+	    const char *outdir, struct sbx_argv *cmd, struct sbx_argv *out,
+	    char *err, size_t errlen);
+/* Limits from the spec with their defaults. */
+void	stage_fill_spawn(struct lh_spawn *, const struct lh_stage_spec *,
+	    uint64_t memory_bytes);
+/* rm -rf without following symlinks; logs failures. */
+void	stage_rmtree(const char *dir);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * stage_spawn.c: fork/exec of one stage process with its fds, rlimits,
+ * process group, CPU affinity and unprivileged user, under a shepherd
+ * process that reaps the whole tree. Runs in the runner process; the
+ * forked processes only make async-signal-safe calls.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/stage_spawn.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#endif
+
+enum sp_step {
+	SP_DUP = 1,
+	SP_SETPGID,
+	SP_RLIMIT,
+	SP_USER,
+	SP_CHDIR,
+	SP_EXEC,
+};
+
+static const char *const sp_step_names[] = {
+	"", "dup2", "setpgid", "setrlimit", "setuid", "chdir", "execve",
+};
+
+struct sp_report {
+	int		step;		/* 0: exec'ed */
+	int		err;
+};
+
+int64_t
+spawn_now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+spawn_mono_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void __attribute__((noreturn))
+sp_fail(int fd, int step)
+{
+	struct sp_report	r;
+
+	r.step = step;
+	r.err = errno;
+	(void)!write(fd, &r, sizeof(r));
+	_exit(127);
+}
+
+static void
+sp_default_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int
+sp_limit(int resource, uint64_t v)
+{
+	struct rlimit	rl;
+
+	if (v == 0)
+		return 0;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)v;
+	if (resource == RLIMIT_CPU)	/* SIGXCPU first, SIGKILL 5 s later */
+		rl.rlim_max = (rlim_t)(v + 5);
+	return setrlimit(resource, &rl);
+}
+
+static void
+sp_affinity(int cpus, int offset)
+{
+	cpu_set_t	have, want;
+	int		i, n = 0, count, skip;
+
+	if (cpus <= 0 || sched_getaffinity(0, sizeof(have), &have) == -1)
+		return;
+	count = CPU_COUNT(&have);
+	if (cpus >= count)
+		return;
+	CPU_ZERO(&want);
+	skip = offset % count;
+	/* take cpus CPUs from the allowed set, starting at offset, wrapping */
+	for (i = 0; n < cpus && i < 2 * CPU_SETSIZE; i++) {
+		if (!CPU_ISSET(i % CPU_SETSIZE, &have))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (!CPU_ISSET(i % CPU_SETSIZE, &want)) {
+			CPU_SET(i % CPU_SETSIZE, &want);
+			n++;
+		}
+	}
+	if (n > 0)
+		(void)sched_setaffinity(0, sizeof(want), &want);
+}
+
+static void __attribute__((noreturn))
+sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset)
+{
+	struct rlimit		nocore = { 0, 0 };
+
+	/* its own process group: the unit the runner signals */
+	if (setpgid(0, 0) == -1)
+		sp_fail(errfd, SP_SETPGID);
+	if (sp_limit(RLIMIT_AS, sp->as_bytes) == -1 ||
+	    sp_limit(RLIMIT_CPU, sp->cpu_seconds) == -1 ||
+	    sp_limit(RLIMIT_FSIZE, sp->fsize_bytes) == -1 ||
+	    sp_limit(RLIMIT_NPROC, sp->nproc) == -1 ||
+	    sp_limit(RLIMIT_NOFILE, sp->nofile) == -1 ||
+	    setrlimit(RLIMIT_CORE, &nocore) == -1)
+		sp_fail(errfd, SP_RLIMIT);
+	sp_affinity(sp->cpus, cpu_offset);
+	if (sp->drop_user && (setgroups(1, &sp->gid) == -1 ||
+	    setresgid(sp->gid, sp->gid, sp->gid) == -1 ||
+	    setresuid(sp->uid, sp->uid, sp->uid) == -1))
+		sp_fail(errfd, SP_USER);
+	if (sp->chdir != NULL && chdir(sp->chdir) == -1)
+		sp_fail(errfd, SP_CHDIR);
+	/* after setuid, which clears it */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	execve(sp->path, sp->argv, sp->envp);
+	sp_fail(errfd, SP_EXEC);
+}
+
+static void
+sp_ru_add(struct rusage *sum, const struct rusage *ru)
+{
+	sum->ru_utime.tv_sec += ru->ru_utime.tv_sec;
+	sum->ru_utime.tv_usec += ru->ru_utime.tv_usec;
+	sum->ru_stime.tv_sec += ru->ru_stime.tv_sec;
+	sum->ru_stime.tv_usec += ru->ru_stime.tv_usec;
+	while (sum->ru_utime.tv_usec >= 1000000) {
+		sum->ru_utime.tv_sec++;
+		sum->ru_utime.tv_usec -= 1000000;
+	}
+	while (sum->ru_stime.tv_usec >= 1000000) {
+		sum->ru_stime.tv_sec++;
+		sum->ru_stime.tv_usec -= 1000000;
+	}
+	if (ru->ru_maxrss > sum->ru_maxrss)
+		sum->ru_maxrss = ru->ru_maxrss;
+}
+
+/*
+ * The shepherd: starts the stage process, tells the runner its pid, then
+ * reaps everything below it (bwrap's namespace init is reparented here
+ * when bwrap exits without waiting for it), killing leftovers of the
+ * stage's process group once the stage process itself has ended.
+ */
+#define SP_LEFTOVER_WAIT_S	2
+
+static volatile sig_atomic_t	sp_alarm;
+
+static void
+sp_on_alarm(int sig)
+{
+	(void)sig;
+	sp_alarm = 1;
+}
+
+/*
+ * In the shepherd: 0 /dev/null, 1 and 2 the stage pipes, 3 the extra fd,
+ * 4 the report pipe (close-on-exec); every other fd of the runner (sockets,
+ * other stages' pipes) is closed so the shepherd holds none of them open.
+ */
+static int
+sp_arrange_fds(const struct lh_spawn *sp, int devnull, int repfd)
+{
+	int	dn, out, err, extra = -1, rep;
+
+	if ((dn = fcntl(devnull, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (out = fcntl(sp->fd_out, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (err = fcntl(sp->fd_err, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (rep = fcntl(repfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (sp->fd_extra != -1 &&
+	    (extra = fcntl(sp->fd_extra, F_DUPFD_CLOEXEC, 10)) == -1))
+		return -1;
+	if (dup2(dn, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1 ||
+	    dup2(rep, 4) == -1 || fcntl(4, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	if (extra != -1) {
+		if (dup2(extra, 3) == -1)
+			return -1;
+	} else
+		(void)close(3);
+	if (syscall(SYS_close_range, 5U, ~0U, 0U) == -1)
+		return -1;
+	return 4;
+}
+
+static void __attribute__((noreturn))
+sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
+{
+	struct lh_spawn_msg		 m;
+	struct sp_report	 r;
+	struct rusage		 ru;
+	struct sigaction	 sa;
+	pid_t			 child, w;
+	ssize_t			 n;
+	int			 ep[2], status;
+
+	sp_default_signals();
+	memset(&sa, 0, sizeof(sa));		/* no SA_RESTART */
+	memset(&m, 0, sizeof(m));
+	m.type = LH_SPAWN_START;
+	if ((n = sp_arrange_fds(sp, devnull, repfd)) == -1) {
+		m.step = SP_DUP;
+		m.err = errno;
+		(void)!write(repfd, &m, sizeof(m));
+		_exit(127);
+	}
+	repfd = (int)n;
+	(void)setsid();
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (pipe2(ep, O_CLOEXEC) == -1 || (child = fork()) == -1) {
+		m.step = SP_DUP;
+		m.err = errno;
+		(void)!write(repfd, &m, sizeof(m));
+		_exit(127);
+	}
+	if (child == 0) {
+		close(ep[0]);
+		sp_child(sp, ep[1], offset);
+	}
+	close(ep[1]);
+	do
+		n = read(ep[0], &r, sizeof(r));
+	while (n == -1 && errno == EINTR);
+	close(ep[0]);
+	m.child = child;
+	if (n == (ssize_t)sizeof(r)) {
+		m.step = r.step;
+		m.err = r.err;
+	}
+	(void)!write(repfd, &m, sizeof(m));
+	memset(&m, 0, sizeof(m));
+	m.type = LH_SPAWN_END;
+	m.status = -1;
+	for (;;) {
+		memset(&ru, 0, sizeof(ru));
+		w = wait4(-1, &status, 0, &ru);
+		if (w == -1 && errno == EINTR && !sp_alarm)
+			continue;
+		if (w == -1)
+			break;		/* ECHILD: the tree is gone */
+		sp_ru_add(&m.ru, &ru);
+		if (w == child) {
+			m.status = status;
+			(void)kill(-child, SIGKILL);
+			/* bwrap's namespace init follows at once; a process
+			 * that left the group (mode none) is not waited for */
+			sa.sa_handler = sp_on_alarm;
+			(void)sigaction(SIGALRM, &sa, NULL);
+			(void)alarm(SP_LEFTOVER_WAIT_S);
+		}
+	}
+	(void)!write(repfd, &m, sizeof(m));
+	_exit(0);
+}
+
+int
+spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
+    size_t errlen)
+{
+	static int	 cpu_next;
+	pid_t		 pid;
+	int		 pfd[2], devnull, offset;
+
+	memset(out, 0, sizeof(*out));
+	out->report_fd = -1;
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		(void)snprintf(err, errlen, "open /dev/null: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		(void)snprintf(err, errlen, "pipe2: %s", strerror(errno));
+		close(devnull);
+		return -1;
+	}
+	offset = cpu_next;
+	cpu_next += sp->cpus > 0 ? sp->cpus : 0;
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    (pid = fork()) == -1) {
+		(void)snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(devnull);
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		sp_shepherd(sp, devnull, pfd[1], offset);
+	}
+	close(devnull);
+	close(pfd[1]);
+	out->shepherd = pid;
+	out->report_fd = pfd[0];
+	return 0;
+}
+
+int
+spawn_read(int report_fd, struct lh_spawn_msg *m)
+{
+	ssize_t	n;
+
+	do
+		n = read(report_fd, m, sizeof(*m));
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n != (ssize_t)sizeof(*m) ||
+	    (m->type != LH_SPAWN_START && m->type != LH_SPAWN_END))
+		return -1;	/* EOF, or not from our shepherd */
+	return 1;
+}
+
+void
+spawn_start_error(const char *path, const struct lh_spawn_msg *m, char *err,
+    size_t errlen)
+{
+	if (m->step == SP_EXEC)
+		(void)snprintf(err, errlen, "cannot run %s: %s", path,
+		    strerror(m->err));
+	else
+		(void)snprintf(err, errlen, "stage set-up failed: %s: %s",
+		    sp_step_names[m->step > 0 && m->step <= SP_EXEC ? m->step :
+		    0], strerror(m->err));
+}
