@@ -512,6 +512,48 @@ schedule_respawn(struct master *m, struct child *c, uint64_t now)
 	return 0;
 }
 
+/*
+ * A dead worker leaves connections queued on its sockets. Accept them here
+ * and hand each to a live worker, then close the sockets, so the kernel
+ * routes new connections to the live workers until the respawn. Nothing is
+ * answered by the master itself.
+ */
+static void
+rehome_backlog(struct master *m, uint32_t slot)
+{
+	struct child *live[LH_LISTEN_MAX_SLOTS], *c;
+	int nlive = 0, moved = 0, lost = 0;
+
+	TAILQ_FOREACH(c, &m->children, entry)
+		if (c->role == LH_ROLE_WORKER && c->ready &&
+		    c->state == CHILD_RUNNING && c->channel != -1 &&
+		    c->generation == m->generation &&
+		    nlive < LH_LISTEN_MAX_SLOTS)
+			live[nlive++] = c;
+	for (int i = 0; i < m->listeners.naddrs; i++) {
+		struct lh_listen_addr *a = &m->listeners.addrs[i];
+		int cfd;
+
+		if ((int)slot >= a->nfds || a->fds[slot] == -1)
+			continue;
+		while ((cfd = accept4(a->fds[slot], NULL, NULL,
+		    SOCK_CLOEXEC)) != -1) {
+			/* round robin over the live workers */
+			c = nlive > 0 ? live[(moved + lost) % nlive] : NULL;
+			if (c != NULL && ipc_send(c->channel,
+			    LH_MSG_ADOPT_CONN, 0, NULL, 0, cfd) == 0)
+				moved++;
+			else
+				lost++;
+			close(cfd);
+		}
+	}
+	listen_close_slot(&m->listeners, (int)slot);
+	if (moved + lost > 0)
+		log_info("worker %u's queued connections: %d handed to live "
+		    "workers, %d dropped", slot, moved, lost);
+}
+
 static void
 child_exited(struct master *m, struct child *c, int wstatus)
 {
@@ -533,7 +575,7 @@ child_exited(struct master *m, struct child *c, int wstatus)
 	child_close_channel(c);
 	if (!expected) {
 		if (c->role == LH_ROLE_WORKER)
-			listen_close_slot(&m->listeners, (int)c->slot);
+			rehome_backlog(m, c->slot);
 		if (cls == LH_EXIT_CONFIG) {
 			log_error("%s %u stopped on a configuration error; "
 			    "not respawning it", proc_role_name(c->role),

@@ -23,6 +23,7 @@ enum lh_msg_type {
 	LH_MSG_DRAIN		= 102,	/* stop accepting, finish, exit 0 */
 	LH_MSG_HEARTBEAT	= 103,
 	LH_MSG_STOP		= 104,	/* exit now */
+	LH_MSG_ADOPT_CONN	= 105,	/* fd: a client connection to serve */
 	/* 200: configuration */
 	LH_MSG_CONFIG_RELOADED	= 200,
 	LH_MSG_CONFIG		= 201,	/* "key=value\n" lines, no secrets */

@@ -82,6 +82,9 @@ int http_server_set_default_header(struct lh_http_server *srv,
 void http_server_set_access_log(struct lh_http_server *srv, int on);
 void http_server_set_limits(struct lh_http_server *srv,
     const struct lh_http_limits *limits);
+/* Serves a connection accepted elsewhere (the master hands over the queue
+ * of a dead worker's socket). Takes fd over; 0, or -1 when refused. */
+int http_server_adopt(struct lh_http_server *srv, int fd);
 /* Stops accepting, closes idle connections, lets in-flight requests finish
  * (their replies carry "Connection: close"), and calls done once no
  * connection is left. */

@@ -229,6 +229,25 @@ http_server_accept_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int
+http_server_adopt(struct lh_http_server *srv, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	int fl;
+
+	if (srv->draining || (srv->limits.max_connections > 0 &&
+	    srv->nconns >= srv->limits.max_connections) ||
+	    getpeername(fd, (struct sockaddr *)&ss, &slen) == -1 ||
+	    (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    http_conn_new(srv, fd, &ss) == NULL) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+int
 http_server_set_default_header(struct lh_http_server *srv, const char *name,
     const char *value)
 {

@@ -68,9 +68,17 @@ worker_on_drain(struct lh_proc *p)
 static void
 worker_dispatch_master(struct lh_proc *p, struct lh_ipc_frame *f)
 {
+	struct worker *w = p->arg;
 	struct lh_msg_bus bus;
 
 	switch (f->hdr.type) {
+	case LH_MSG_ADOPT_CONN:
+		if (f->hdr.len != 0 || f->fd == -1)
+			fatalx("malformed ADOPT_CONN from master");
+		if (http_server_adopt(w->http, f->fd) == -1)
+			log_debug("could not adopt a connection");
+		f->fd = -1;	/* taken over (or closed) */
+		break;
 	case LH_MSG_BUS_PUBLISH:
 		if (ipc_read_bus(f, &bus) == -1)
 			fatalx("malformed BUS_PUBLISH from master");
