@@ -113,64 +113,83 @@ parse_u64_prefix(const char *s, uint64_t *out, const char **rest)
 	return 0;
 }
 
+struct unit {
+	const char	*name;
+	uint64_t	 mult;
+};
+
+static int
+unit_lookup(const char *name, const struct unit *units, size_t nunits,
+    uint64_t *mult)
+{
+	for (size_t i = 0; i < nunits; i++) {
+		if (strcmp(name, units[i].name) == 0) {
+			*mult = units[i].mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "NUMBER[UNIT]" with UNIT from the table, the product at most max. */
+static int
+parse_with_unit(const char *s, const struct unit *units, size_t nunits,
+    uint64_t max, uint64_t *out)
+{
+	const char *rest;
+	uint64_t v, mult;
+
+	if (parse_u64_prefix(s, &v, &rest) == -1 ||
+	    unit_lookup(rest, units, nunits, &mult) == -1 || v > max / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
 int
 conf_parse_duration_ms(const char *s, uint32_t *out)
 {
-	static const struct { const char *unit; uint64_t ms; } units[] = {
+	static const struct unit units[] = {
 		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 },
 		{ "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
 	};
-	const char *rest;
 	uint64_t v;
 
-	if (parse_u64_prefix(s, &v, &rest) == -1)
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    UINT32_MAX, &v) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(rest, units[i].unit) != 0)
-			continue;
-		if (v > UINT32_MAX / units[i].ms)
-			return -1;
-		*out = (uint32_t)(v * units[i].ms);
-		return 0;
-	}
-	return -1;
+	*out = (uint32_t)v;
+	return 0;
 }
 
 int
 conf_parse_size(const char *s, size_t *out)
 {
-	static const struct { const char *unit; uint64_t mult; } units[] = {
+	static const struct unit units[] = {
 		{ "", 1 }, { "B", 1 }, { "k", 1024 }, { "K", 1024 },
 		{ "KiB", 1024 }, { "m", 1048576 }, { "M", 1048576 },
 		{ "MiB", 1048576 }, { "g", 1073741824 }, { "G", 1073741824 },
 		{ "GiB", 1073741824 },
 	};
-	const char *rest;
 	uint64_t v;
 
-	if (parse_u64_prefix(s, &v, &rest) == -1)
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    SIZE_MAX, &v) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(rest, units[i].unit) != 0)
-			continue;
-		if (v > SIZE_MAX / units[i].mult)
-			return -1;
-		*out = (size_t)(v * units[i].mult);
-		return 0;
-	}
-	return -1;
+	*out = (size_t)v;
+	return 0;
 }
 
 int
 conf_parse_rate(const char *s, struct lh_rate *out)
 {
-	static const struct { const char *unit; uint32_t ms; } units[] = {
+	static const struct unit periods[] = {
 		{ "s", 1000 }, { "sec", 1000 }, { "m", 60000 }, { "min", 60000 },
 		{ "h", 3600000 }, { "hour", 3600000 }, { "d", 86400000 },
 		{ "day", 86400000 },
 	};
 	const char *rest;
-	uint64_t v;
+	uint64_t v, period;
 
 	if (parse_u64_prefix(s, &v, &rest) == -1 || v > UINT32_MAX)
 		return -1;
@@ -181,16 +200,12 @@ conf_parse_rate(const char *s, struct lh_rate *out)
 		out->period_ms = 60000;
 		return 0;
 	}
-	if (*rest++ != '/')
+	if (*rest++ != '/' || unit_lookup(rest, periods,
+	    sizeof(periods) / sizeof(periods[0]), &period) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(rest, units[i].unit) == 0) {
-			out->count = (uint32_t)v;
-			out->period_ms = units[i].ms;
-			return 0;
-		}
-	}
-	return -1;
+	out->count = (uint32_t)v;
+	out->period_ms = (uint32_t)period;
+	return 0;
 }
 
 int
