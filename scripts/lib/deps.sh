@@ -7,8 +7,9 @@ libevent-dev libjson-c-dev libyaml-dev libssl-dev libjwt-dev libpq-dev
 libsqlite3-dev libseccomp-dev check libsystemd-dev bubblewrap curl"
 
 # What the test suite needs on top: a PostgreSQL server for the store suite,
-# clang for the fuzz targets, chromium for the playground browser test.
-LABHIT_TEST_PACKAGES="postgresql sqlite3 clang procps chromium"
+# clang and its runtimes for the fuzz targets, chromium for the playground
+# browser test.
+LABHIT_TEST_PACKAGES="postgresql sqlite3 clang libclang-rt-14-dev procps chromium"
 
 # ensure_packages PKG...: installs the ones that are missing with apt-get.
 ensure_packages() {

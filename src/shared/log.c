@@ -107,6 +107,10 @@ log_reopen(void)
 
 static void
 log_vline(enum lh_log_level level, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+log_vline(enum lh_log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char line[4096];
 	struct timespec ts;
