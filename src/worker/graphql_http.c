@@ -26,11 +26,14 @@
 
 #define GRAPHQL_JSON_DEPTH 64
 
+/* A request, whichever way it came: a JSON object shaped like the POST
+ * body (GET parameters are put in the same shape), so one parser checks
+ * both. The strings borrow from body. */
 struct gql_request {
-	char	*query;
-	char	*operation;
-	json_object *variables;		/* NULL or an object */
-	json_object *body;		/* owns the strings for POST */
+	json_object *body;
+	const char *query;
+	const char *operation;
+	json_object *variables;
 };
 
 static void
@@ -117,12 +120,6 @@ graphql_query_param(const char *query, const char *name, int *bad)
 static void
 gql_request_clear(struct gql_request *g)
 {
-	if (g->body == NULL) {
-		free(g->query);
-		free(g->operation);
-	}
-	if (g->variables != NULL && g->body == NULL)
-		json_object_put(g->variables);
 	if (g->body != NULL)
 		json_object_put(g->body);
 	memset(g, 0, sizeof(*g));
@@ -152,13 +149,12 @@ parse_json(const char *text, size_t len, const char **why)
 	return o;
 }
 
-/* Reads a POST body into g; on error returns -1 with a message. */
+/* Reads a POST body into g->body; on error returns -1 with a message. */
 static int
 read_post(struct lh_http_request *req, struct gql_request *g, char *msg,
     size_t msglen)
 {
 	const char *ct = http_header(req, "Content-Type"), *why = NULL;
-	json_object *q, *v, *op;
 
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
@@ -174,34 +170,40 @@ read_post(struct lh_http_request *req, struct gql_request *g, char *msg,
 		snprintf(msg, msglen, "malformed JSON body: %s", why);
 		return -1;
 	}
-	if (!json_object_is_type(g->body, json_type_object)) {
-		snprintf(msg, msglen, "the body must be a JSON object");
+	return 0;
+}
+
+/* Adds query parameter name (decoded) to g->body under key; a parameter
+ * holding JSON (variables) is parsed. */
+static int
+get_param(struct lh_http_request *req, struct gql_request *g,
+    const char *name, int is_json, char *msg, size_t msglen)
+{
+	const char *why = NULL;
+	json_object *v;
+	char *text;
+	int bad = 0;
+
+	text = req->query != NULL ? graphql_query_param(req->query, name,
+	    &bad) : NULL;
+	if (bad) {
+		snprintf(msg, msglen, "badly encoded \"%s\" parameter", name);
 		return -1;
 	}
-	if (!json_object_object_get_ex(g->body, "query", &q) ||
-	    !json_object_is_type(q, json_type_string)) {
-		snprintf(msg, msglen, q == NULL ? "missing \"query\"" :
-		    "\"query\" must be a string");
+	if (text == NULL || (is_json && (text[0] == '\0' ||
+	    strcmp(text, "null") == 0))) {
+		free(text);
+		return 0;
+	}
+	v = is_json ? parse_json(text, strlen(text), &why) :
+	    json_object_new_string(text);
+	free(text);
+	if (v == NULL) {
+		snprintf(msg, msglen, "\"%s\" is not valid JSON: %s", name,
+		    why != NULL ? why : "out of memory");
 		return -1;
 	}
-	g->query = (char *)(uintptr_t)json_object_get_string(q);
-	if (json_object_object_get_ex(g->body, "variables", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_object)) {
-			snprintf(msg, msglen, "\"variables\" must be an object "
-			    "or null");
-			return -1;
-		}
-		g->variables = v;
-	}
-	if (json_object_object_get_ex(g->body, "operationName", &op) &&
-	    op != NULL) {
-		if (!json_object_is_type(op, json_type_string)) {
-			snprintf(msg, msglen, "\"operationName\" must be a "
-			    "string or null");
-			return -1;
-		}
-		g->operation = (char *)(uintptr_t)json_object_get_string(op);
-	}
+	json_object_object_add(g->body, name, v);
 	return 0;
 }
 
@@ -209,39 +211,14 @@ static int
 read_get(struct lh_http_request *req, struct gql_request *g, char *msg,
     size_t msglen)
 {
-	char *vars;
-	const char *why = NULL;
-	int bad = 0;
-
-	g->query = req->query != NULL ? graphql_query_param(req->query,
-	    "query", &bad) : NULL;
-	if (g->query == NULL) {
-		snprintf(msg, msglen, bad ? "badly encoded \"query\" parameter" :
-		    "missing \"query\" parameter");
+	if ((g->body = json_object_new_object()) == NULL) {
+		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
-	g->operation = graphql_query_param(req->query, "operationName", &bad);
-	if (bad) {
-		snprintf(msg, msglen, "badly encoded \"operationName\"");
+	if (get_param(req, g, "query", 0, msg, msglen) == -1 ||
+	    get_param(req, g, "operationName", 0, msg, msglen) == -1 ||
+	    get_param(req, g, "variables", 1, msg, msglen) == -1)
 		return -1;
-	}
-	vars = graphql_query_param(req->query, "variables", &bad);
-	if (bad) {
-		snprintf(msg, msglen, "badly encoded \"variables\"");
-		return -1;
-	}
-	if (vars != NULL && vars[0] != '\0' && strcmp(vars, "null") != 0) {
-		g->variables = parse_json(vars, strlen(vars), &why);
-		if (g->variables == NULL ||
-		    !json_object_is_type(g->variables, json_type_object)) {
-			snprintf(msg, msglen, "\"variables\" must be a JSON "
-			    "object%s%s", why != NULL ? ": " : "",
-			    why != NULL ? why : "");
-			free(vars);
-			return -1;
-		}
-	}
-	free(vars);
 	return 0;
 }
 
@@ -260,6 +237,9 @@ graphql_http_route(struct lh_router *r, struct lh_http_request *req)
 	memset(&g, 0, sizeof(g));
 	rc = req->method == LH_HTTP_POST ? read_post(req, &g, msg,
 	    sizeof(msg)) : read_get(req, &g, msg, sizeof(msg));
+	if (rc == 0)
+		rc = gql_request_parse(g.body, &g.query, &g.operation,
+		    &g.variables, msg, sizeof(msg));
 	if (rc == -1) {
 		/* Not GraphQL at all; still counted, so it cannot be spammed. */
 		if (router_limit(r, req, LH_RL_READ) == 0)

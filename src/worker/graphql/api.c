@@ -377,8 +377,11 @@ gql_request_parse(json_object *body, const char **query,
 		snprintf(err, errlen, "request body must be a JSON object");
 		return -1;
 	}
-	if (!json_object_object_get_ex(body, "query", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
+	if (!json_object_object_get_ex(body, "query", &v) || v == NULL) {
+		snprintf(err, errlen, "missing \"query\"");
+		return -1;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
 		snprintf(err, errlen, "\"query\" must be a string");
 		return -1;
 	}
