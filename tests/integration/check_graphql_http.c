@@ -370,11 +370,5 @@ graphql_http_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(graphql_http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(graphql_http_suite());
 }

@@ -137,8 +137,6 @@ main(void)
 {
 	Suite *s = suite_create("migrate");
 	TCase *t = tcase_create("cli");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 60);
@@ -146,9 +144,5 @@ main(void)
 	tcase_add_test(t, serve_migrates_then_refuses_newer);
 	tcase_add_test(t, unusable_database_masked);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(s);
 }

@@ -82,8 +82,6 @@ main(void)
 {
 	Suite *s = suite_create("playground");
 	TCase *t = tcase_create("browser");
-	SRunner *sr;
-	int failed;
 
 	if (chromium_path() == NULL) {
 		printf("SKIP: Chromium is not installed (apt-get install "
@@ -93,9 +91,5 @@ main(void)
 	tcase_set_timeout(t, 90);
 	tcase_add_test(t, runs_health_in_browser);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(s);
 }

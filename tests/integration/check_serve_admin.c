@@ -250,8 +250,6 @@ main(void)
 {
 	Suite *s = suite_create("serve_admin");
 	TCase *t = tcase_create("admin");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, dead_worker_gets_no_connections);
@@ -268,9 +266,5 @@ main(void)
 	tcase_add_test(t, systemd_notify);
 #endif
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(s);
 }

@@ -25,6 +25,18 @@
 
 #include "tests/lib/testlib.h"
 
+int
+tl_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
+
 char *
 tl_tempdir(void)
 {

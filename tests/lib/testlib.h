@@ -5,8 +5,12 @@
 #ifndef LH_TESTLIB_H
 #define LH_TESTLIB_H
 
+#include <check.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* Runs a suite (CK_NORMAL output); returns the exit code for main. */
+int tl_run_suite(Suite *s);
 
 /* Makes a fresh temp directory (mkdtemp under $TMPDIR); caller frees. */
 char *tl_tempdir(void);

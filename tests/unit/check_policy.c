@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "master/policy.h"
+#include "tests/lib/testlib.h"
 
 /* Builds wait statuses the way the kernel encodes them. */
 #define EXITED(code)	(((code) & 0xff) << 8)
@@ -94,11 +95,5 @@ policy_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(policy_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(policy_suite());
 }
