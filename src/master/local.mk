@@ -1,7 +1,8 @@
 # src/master: the supervisor process.
 noinst_LIBRARIES += src/master/libmaster.a
 src_master_libmaster_a_SOURCES = \
-	src/master/master.c src/master/master.h \
+	src/master/master.c src/master/master.h src/master/master_int.h \
+	src/master/master_child.c \
 	src/master/serve.c src/master/serve.h \
 	src/master/listen.c src/master/listen.h \
 	src/master/policy.c src/master/policy.h \
