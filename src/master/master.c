@@ -294,6 +294,12 @@ keep_fixed_keys(struct master *m, struct lh_config *next)
 			*nxt = strdup(*cur);
 		}
 	}
+	/* the shared table was sized before the first fork */
+	if (next->rate_limit_table_size != m->cfg.rate_limit_table_size) {
+		log_warnx("reload: rate_limit_table_size cannot change while "
+		    "running; restart to apply it");
+		next->rate_limit_table_size = m->cfg.rate_limit_table_size;
+	}
 }
 
 static void
