@@ -58,7 +58,10 @@ struct lh_stage {
 	struct event		*ev_linger;
 	struct event		*ev_fail;	/* start error */
 	struct lh_logcap	*lc;
-	char			*outdir;
+	char			*outdir;	/* scratch dir: stage_scratch_get */
+	int			 out_drop;	/* its owner, for _put */
+	uid_t			 out_uid;
+	gid_t			 out_gid;
 	size_t			 output_limit;
 	uint32_t		 timeout_ms;
 	uint32_t		 grace_ms;
@@ -69,6 +72,7 @@ struct lh_stage {
 	int			 term_pending;	/* asked before START */
 	int			 kill_pending;
 	int			 have_end;
+	int			 tree_gone;	/* END: every process reaped */
 	int			 oom_hint;	/* stderr: "memory" */
 	char			 bwrap_err[160]; /* bwrap's own complaint */
 	int			 done;
@@ -402,6 +406,7 @@ st_drain_report(struct lh_stage *st)
 		}
 		if (m.type == LH_SPAWN_END) {
 			st->have_end = 1;
+			st->tree_gone = m.reaped_all;
 			st_record_exit(st, m.status, &m.ru);
 		} else if (m.step != 0) {
 			spawn_start_error(st->path, &m, err, sizeof(err));
@@ -559,11 +564,11 @@ st_finish(struct lh_stage *st)
 		    (unsigned long long)st->res.duration_ms,
 		    st->res.error[0] != '\0' ? st->res.error : "success");
 	}
-	if (st->outdir != NULL) {
-		stage_rmtree(st->outdir);
-		free(st->outdir);
-		st->outdir = NULL;
-	}
+	/* in a bwrap sandbox nothing of the stage outlives its pid
+	 * namespace, so nothing can write to a kept dir any more */
+	stage_scratch_put(st->outdir, st->out_drop, st->out_uid, st->out_gid,
+	    st->mode == LH_STAGE_BWRAP && st->have_end && st->tree_gone);
+	st->outdir = NULL;
 	if (st->cbs.on_done != NULL)
 		st->cbs.on_done(st, &st->res, st->arg);
 }
@@ -688,9 +693,12 @@ st_prepare(struct lh_stage *st, const struct lh_stage_spec *spec,
 			goto fail;
 		root = rootfs;
 	}
-	if ((st->outdir = stage_make_outdir(spec, sp->drop_user, sp->uid,
+	if ((st->outdir = stage_scratch_get(spec, sp->drop_user, sp->uid,
 	    sp->gid, err, sizeof(err))) == NULL)
 		goto fail;
+	st->out_drop = sp->drop_user;
+	st->out_uid = sp->uid;
+	st->out_gid = sp->gid;
 	(void)snprintf(outpath, sizeof(outpath), "%s/output", st->outdir);
 	if (stage_build_env(spec, none ? spec->workspace : "/workspace",
 	    none ? outpath : LH_STAGE_OUTPUT_PATH, env, err,
@@ -844,10 +852,8 @@ stage_free(struct lh_stage *st)
 	if (st->shepherd > 0 && !st->exited)
 		st_reap_now(st);
 	st_release(st);
-	if (st->outdir != NULL) {
-		stage_rmtree(st->outdir);
-		free(st->outdir);
-	}
+	stage_scratch_put(st->outdir, st->out_drop, st->out_uid, st->out_gid,
+	    0);
 	logcap_free(st->lc);
 	outputs_free(st->res.outputs, st->res.n_outputs);
 	free(st->name);

@@ -30,6 +30,17 @@ int	stage_build_env(const struct lh_stage_spec *, const char *home,
  * uid/gid when drop. Caller frees (and removes with stage_rmtree). */
 char	*stage_make_outdir(const struct lh_stage_spec *, int drop, uid_t,
 	    gid_t, char *err, size_t errlen);
+/* Like stage_make_outdir, but hands out a dir kept from an earlier stage
+ * of this process (same base dir and owner) when one is there, emptied
+ * and checked to be exactly as made. */
+char	*stage_scratch_get(const struct lh_stage_spec *, int drop, uid_t,
+	    gid_t, char *err, size_t errlen);
+/* Done with a dir from stage_scratch_get (takes it, NULL is allowed):
+ * when reuse (no process of the stage can be left) and the dir is as
+ * made, it is emptied and kept for the next stage, else removed. Kept
+ * dirs are removed at exit (or by stage_scratch_flush). */
+void	stage_scratch_put(char *dir, int drop, uid_t, gid_t, int reuse);
+void	stage_scratch_flush(void);
 /* cmd = sh -e -c SCRIPT or argv; out = the argv to exec (bwrap ... -- cmd,
  * or cmd itself in mode none). Returns the seccomp memfd, -2 when there is
  * none (mode none), or -1. */

@@ -228,6 +228,40 @@ sp_arrange_fds(const struct lh_spawn *sp, int devnull, int repfd)
 	return 4;
 }
 
+/*
+ * In the shepherd: starts the stage process and waits until it exec'ed
+ * (r->step 0) or failed (r says where). vfork: there is no copy of the
+ * shepherd's page tables to make and tear down again at exec; sp_child
+ * only makes system calls and ends in execve or _exit.
+ */
+static pid_t
+sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
+{
+	pid_t	child;
+	ssize_t	n;
+	int	ep[2];
+
+	if (pipe2(ep, O_CLOEXEC) == -1)
+		return -1;
+	if ((child = vfork()) == -1) {
+		close(ep[0]);
+		close(ep[1]);
+		return -1;
+	}
+	if (child == 0) {
+		close(ep[0]);
+		sp_child(sp, ep[1], offset);
+	}
+	close(ep[1]);
+	do
+		n = read(ep[0], r, sizeof(*r));
+	while (n == -1 && errno == EINTR);
+	close(ep[0]);
+	if (n != (ssize_t)sizeof(*r))
+		r->step = r->err = 0;	/* EOF: exec'ed */
+	return child;
+}
+
 static void __attribute__((noreturn))
 sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
 {
@@ -237,7 +271,7 @@ sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
 	struct sigaction	 sa;
 	pid_t			 child, w;
 	ssize_t			 n;
-	int			 ep[2], status;
+	int			 status;
 
 	sp_default_signals();
 	memset(&sa, 0, sizeof(sa));		/* no SA_RESTART */
@@ -253,26 +287,15 @@ sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
 	(void)setsid();
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (pipe2(ep, O_CLOEXEC) == -1 || (child = fork()) == -1) {
+	if ((child = sp_start_child(sp, offset, &r)) == -1) {
 		m.step = SP_DUP;
 		m.err = errno;
 		(void)!write(repfd, &m, sizeof(m));
 		_exit(127);
 	}
-	if (child == 0) {
-		close(ep[0]);
-		sp_child(sp, ep[1], offset);
-	}
-	close(ep[1]);
-	do
-		n = read(ep[0], &r, sizeof(r));
-	while (n == -1 && errno == EINTR);
-	close(ep[0]);
 	m.child = child;
-	if (n == (ssize_t)sizeof(r)) {
-		m.step = r.step;
-		m.err = r.err;
-	}
+	m.step = r.step;
+	m.err = r.err;
 	(void)!write(repfd, &m, sizeof(m));
 	memset(&m, 0, sizeof(m));
 	m.type = LH_SPAWN_END;
@@ -282,8 +305,12 @@ sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
 		w = wait4(-1, &status, 0, &ru);
 		if (w == -1 && errno == EINTR && !sp_alarm)
 			continue;
-		if (w == -1)
-			break;		/* ECHILD: the tree is gone */
+		if (w == -1) {
+			/* ECHILD: the tree is gone; else the leftover wait
+			 * ran out */
+			m.reaped_all = errno == ECHILD;
+			break;
+		}
 		sp_ru_add(&m.ru, &ru);
 		if (w == child) {
 			m.status = status;

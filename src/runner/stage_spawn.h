@@ -52,6 +52,7 @@ struct lh_spawn_msg {
 	int		err;		/* START: its errno */
 	pid_t		child;		/* START: the stage process = its group */
 	int		status;		/* END: wait status of the stage process */
+	int		reaped_all;	/* END: 1 when the whole tree was reaped */
 	struct rusage	ru;		/* END: summed over the tree (maxrss:
 					 * the largest) */
 };

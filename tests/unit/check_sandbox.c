@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,8 +188,8 @@ START_TEST(test_seccomp_filter)
 	const void		*bpf;
 	size_t			 len;
 	char			 err[256];
-	pid_t			 pid;
-	int			 status;
+	pid_t			 pid, child;
+	int			 status, p[2], avail = -1;
 
 	ck_assert_int_eq(sbx_seccomp_program(&bpf, &len, err, sizeof(err)),
 	    0);
@@ -214,6 +217,32 @@ START_TEST(test_seccomp_filter)
 			_exit(15);
 		if (syscall(SYS_getpid) != getpid() || getppid() <= 0)
 			_exit(16);
+		/* rules with argument checks, and both ends of the
+		 * syscall-number tree */
+		if (syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) !=
+		    -1 || errno != EPERM)
+			_exit(17);
+		if ((child = fork()) == -1)
+			_exit(18);
+		if (child == 0)
+			_exit(0);
+		if (waitpid(child, &status, 0) != child)
+			_exit(19);
+		if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+			_exit(20);
+		if (ioctl(0, TIOCSTI, "x") != -1 || errno != EPERM)
+			_exit(21);
+		if (pipe(p) == -1 || ioctl(p[0], FIONREAD, &avail) != 0 ||
+		    avail != 0)
+			_exit(22);
+		if (syscall(SYS_io_uring_setup, 1, NULL) != -1 ||
+		    errno != EPERM)
+			_exit(23);
+		if (syscall(SYS_finit_module, -1, "", 0) != -1 ||
+		    errno != EPERM)
+			_exit(24);
+		if (syscall(SYS_read, -1, NULL, 0) != -1 || errno != EBADF)
+			_exit(25);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -357,6 +386,149 @@ START_TEST(test_workspace_chown)
 }
 END_TEST
 
+/* Writes text to path (created or truncated). */
+static void
+put_text(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Scratch dirs: emptied and reused when left as made, removed when the
+ * stage changed anything about them, never reused when told not to. */
+START_TEST(test_scratch_reuse)
+{
+	struct lh_stage_spec	 sp;
+	struct stat		 sb;
+	char			 err[256], path[512], victim[512];
+	char			*base, *a, *b, *c;
+	int			 drop = geteuid() == 0;
+
+	ck_assert_ptr_nonnull(base = tl_tempdir());
+	memset(&sp, 0, sizeof(sp));
+	sp.state_dir = base;
+	ck_assert_ptr_nonnull(a = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	ck_assert_int_eq(strncmp(a, base, strlen(base)), 0);
+	ck_assert_int_eq(stat(a, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+	(void)snprintf(path, sizeof(path), "%s/output", a);
+	put_text(path, "secret=1\n");
+	/* left as made: emptied at once, and the next stage gets it */
+	stage_scratch_put(strdup(a), drop, 65534, 65534, 1);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	ck_assert_str_eq(b, a);
+	/* another owner does not get it */
+	stage_scratch_put(b, drop, 65534, 65534, 1);
+	if (drop) {
+		ck_assert_ptr_nonnull(c = stage_scratch_get(&sp, drop, 4242,
+		    4242, err, sizeof(err)));
+		ck_assert_str_ne(c, a);
+		ck_assert_int_eq(stat(c, &sb), 0);
+		ck_assert_int_eq(sb.st_uid, 4242);
+		stage_scratch_put(c, drop, 4242, 4242, 0);
+	}
+	/* an extra file: removed, not reused */
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	ck_assert_str_eq(b, a);
+	(void)snprintf(path, sizeof(path), "%s/extra", b);
+	put_text(path, "x");
+	stage_scratch_put(b, drop, 65534, 65534, 1);
+	ck_assert_int_eq(stat(a, &sb), -1);
+	/* output swapped for a symlink: removed, its target untouched */
+	(void)snprintf(victim, sizeof(victim), "%s/victim", base);
+	put_text(victim, "keep me\n");
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	ck_assert_str_ne(b, a);
+	(void)snprintf(path, sizeof(path), "%s/output", b);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	free(a);
+	ck_assert_ptr_nonnull(a = strdup(b));
+	stage_scratch_put(b, drop, 65534, 65534, 1);
+	ck_assert_int_eq(lstat(a, &sb), -1);
+	ck_assert_int_eq(stat(victim, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 8);
+	/* a dir opened up to others: removed */
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	free(a);
+	ck_assert_ptr_nonnull(a = strdup(b));
+	ck_assert_int_eq(chmod(b, 0755), 0);
+	stage_scratch_put(b, drop, 65534, 65534, 1);
+	ck_assert_int_eq(stat(a, &sb), -1);
+	/* reuse not allowed (processes may be left): removed */
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	free(a);
+	ck_assert_ptr_nonnull(a = strdup(b));
+	stage_scratch_put(b, drop, 65534, 65534, 0);
+	ck_assert_int_eq(stat(a, &sb), -1);
+	/* kept ones go with stage_scratch_flush */
+	ck_assert_ptr_nonnull(b = stage_scratch_get(&sp, drop, 65534, 65534,
+	    err, sizeof(err)));
+	free(a);
+	ck_assert_ptr_nonnull(a = strdup(b));
+	stage_scratch_put(b, drop, 65534, 65534, 1);
+	ck_assert_int_eq(stat(a, &sb), 0);
+	stage_scratch_flush();
+	ck_assert_int_eq(stat(a, &sb), -1);
+	ck_assert_int_eq(unlink(victim), 0);
+	ck_assert_int_eq(rmdir(base), 0);	/* nothing else left behind */
+	free(a);
+	free(base);
+}
+END_TEST
+
+/* The kept dirs of a process that is gone are swept by the next one;
+ * those of a live process (or not named like a scratch dir) are not. */
+START_TEST(test_scratch_sweep)
+{
+	struct lh_stage_spec	 sp;
+	struct stat		 sb;
+	char			 err[256], dead[512], live[512], other[512];
+	char			 path[600], *base, *a;
+	pid_t			 pid;
+
+	ck_assert_ptr_nonnull(base = tl_tempdir());
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	(void)snprintf(dead, sizeof(dead), "%s/labhit-stage-%d-AbCdEf", base,
+	    (int)pid);
+	(void)snprintf(live, sizeof(live), "%s/labhit-stage-%d-AbCdEf", base,
+	    (int)getppid());
+	(void)snprintf(other, sizeof(other), "%s/labhit-stage-x-AbCdEf",
+	    base);
+	ck_assert_int_eq(mkdir(dead, 0700), 0);
+	ck_assert_int_eq(mkdir(live, 0700), 0);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	(void)snprintf(path, sizeof(path), "%s/output", dead);
+	put_text(path, "k=v\n");
+	memset(&sp, 0, sizeof(sp));
+	sp.state_dir = base;
+	ck_assert_ptr_nonnull(a = stage_scratch_get(&sp, 0, 0, 0, err,
+	    sizeof(err)));
+	ck_assert_int_eq(lstat(dead, &sb), -1);
+	ck_assert_int_eq(lstat(live, &sb), 0);
+	ck_assert_int_eq(lstat(other, &sb), 0);
+	stage_scratch_put(a, 0, 0, 0, 0);
+	ck_assert_int_eq(rmdir(live), 0);
+	ck_assert_int_eq(rmdir(other), 0);
+	ck_assert_int_eq(rmdir(base), 0);
+	free(base);
+}
+END_TEST
+
 static Suite *
 sandbox_suite(void)
 {
@@ -371,6 +543,8 @@ sandbox_suite(void)
 	tcase_add_test(tc, test_stage_env);
 	tcase_add_test(tc, test_stage_user);
 	tcase_add_test(tc, test_workspace_chown);
+	tcase_add_test(tc, test_scratch_reuse);
+	tcase_add_test(tc, test_scratch_sweep);
 	suite_add_tcase(s, tc);
 	return s;
 }
