@@ -135,7 +135,7 @@ sp_affinity(int cpus, int offset)
 }
 
 static void __attribute__((noreturn))
-sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset)
+sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent)
 {
 	struct rlimit		nocore = { 0, 0 };
 
@@ -156,8 +156,11 @@ sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset)
 		sp_fail(errfd, SP_USER);
 	if (sp->chdir != NULL && chdir(sp->chdir) == -1)
 		sp_fail(errfd, SP_CHDIR);
-	/* after setuid, which clears it */
+	/* after setuid, which clears it; a parent that died before this
+	 * line sent no signal, so look */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(127);
 	execve(sp->path, sp->argv, sp->envp);
 	sp_fail(errfd, SP_EXEC);
 }
@@ -237,7 +240,7 @@ sp_arrange_fds(const struct lh_spawn *sp, int devnull, int repfd)
 static pid_t
 sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 {
-	pid_t	child;
+	pid_t	child, self = getpid();
 	ssize_t	n;
 	int	ep[2];
 
@@ -250,7 +253,7 @@ sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 	}
 	if (child == 0) {
 		close(ep[0]);
-		sp_child(sp, ep[1], offset);
+		sp_child(sp, ep[1], offset, self);
 	}
 	close(ep[1]);
 	do
@@ -263,7 +266,8 @@ sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 }
 
 static void __attribute__((noreturn))
-sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
+sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset,
+    pid_t parent)
 {
 	struct lh_spawn_msg		 m;
 	struct sp_report	 r;
@@ -286,6 +290,8 @@ sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset)
 	repfd = (int)n;
 	(void)setsid();
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)	/* the runner died before the prctl */
+		_exit(127);
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if ((child = sp_start_child(sp, offset, &r)) == -1) {
 		m.step = SP_DUP;
@@ -331,7 +337,7 @@ spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
     size_t errlen)
 {
 	static int	 cpu_next;
-	pid_t		 pid;
+	pid_t		 pid, self;
 	int		 pfd[2], devnull, offset;
 
 	memset(out, 0, sizeof(*out));
@@ -348,6 +354,7 @@ spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
 	}
 	offset = cpu_next;
 	cpu_next += sp->cpus > 0 ? sp->cpus : 0;
+	self = getpid();
 	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    (pid = fork()) == -1) {
 		(void)snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -358,7 +365,7 @@ spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		sp_shepherd(sp, devnull, pfd[1], offset);
+		sp_shepherd(sp, devnull, pfd[1], offset, self);
 	}
 	close(devnull);
 	close(pfd[1]);
