@@ -128,9 +128,19 @@ gql_request_clear(struct gql_request *g)
 static json_object *
 parse_json(const char *text, size_t len, const char **why)
 {
-	struct json_tokener *tok = json_tokener_new_ex(GRAPHQL_JSON_DEPTH);
+	/* one tokener per worker, reset per request: workers are single
+	 * threaded, and the request path allocates less */
+	static struct json_tokener *tok;
 	json_object *o;
 
+	if (len > INT32_MAX) {
+		*why = "too large";
+		return NULL;
+	}
+	if (tok == NULL)
+		tok = json_tokener_new_ex(GRAPHQL_JSON_DEPTH);
+	else
+		json_tokener_reset(tok);
 	if (tok == NULL) {
 		*why = "out of memory";
 		return NULL;
@@ -145,7 +155,6 @@ parse_json(const char *text, size_t len, const char **why)
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
 	return o;
 }
 

@@ -367,9 +367,14 @@ http_conn_reply_done(struct lh_http_conn *conn)
 
 	if (srv->access_log)
 		http_conn_access_log(conn);
-	free(conn->body);
-	conn->body = NULL;
-	conn->body_len = conn->body_cap = 0;
+	/* A small body buffer serves the connection's next request too;
+	 * a large one is given back. */
+	if (conn->body_cap > LH_HTTP_BODY_KEEP) {
+		free(conn->body);
+		conn->body = NULL;
+		conn->body_cap = 0;
+	}
+	conn->body_len = 0;
 	conn->abort_cb = NULL;
 	if (conn->close_after || !conn->keep_alive || srv->draining) {
 		conn->state = LH_HC_WRITING;

@@ -3,6 +3,7 @@
  * (http_server.c, http_conn.c, http_reply.c). Not for handlers.
  */
 #ifndef LH_HTTP_PRIV_H
+#define LH_HTTP_BODY_KEEP	16384	/* body buffer kept between requests */
 #define LH_HTTP_PRIV_H
 
 #include <sys/queue.h>

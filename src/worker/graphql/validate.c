@@ -273,10 +273,14 @@ rule_fragment_cycles(struct lh_gql_vctx *c)
 {
 	struct cycles		 cy;
 	struct lh_gql_def	*d;
-	size_t			 n = 0;
+	size_t			 n = 0, nfrag = 0;
 
-	for (d = c->doc->defs; d != NULL; d = d->next)
+	for (d = c->doc->defs; d != NULL; d = d->next) {
 		n++;
+		nfrag += d->kind == LH_GQL_D_FRAGMENT;
+	}
+	if (nfrag == 0)		/* the common case: nothing can cycle */
+		return;
 	memset(&cy, 0, sizeof(cy));
 	cy.c = c;
 	cy.max = n * 4 + 1024;
