@@ -16,28 +16,13 @@
 #include <unistd.h>
 
 #include "runner/outputs.h"
+#include "shared/errbuf.h"
 
 struct op_list {
 	struct lh_stage_output	*v;
 	size_t			 n;
 	size_t			 cap;
 };
-
-static void
-op_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-op_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 outputs_key_valid(const char *key, size_t len)
@@ -145,7 +130,7 @@ op_heredoc(const char *buf, size_t len, size_t *pos, size_t *lineno,
 			vstart = line;
 		vlen = (size_t)(line + llen - vstart);
 	}
-	op_err(err, errlen, "line %zu: heredoc not terminated by %.*s",
+	errbuf_fmt(err, errlen, "line %zu: heredoc not terminated by %.*s",
 	    start_line, (int)(dlen > 64 ? 64 : dlen), delim);
 	return NULL;
 }
@@ -161,14 +146,14 @@ op_line(struct op_list *l, const char *buf, size_t len, size_t *pos,
 	eq = memchr(line, '=', llen);
 	hd = memmem(line, llen, "<<", 2);
 	if (eq == NULL && hd == NULL) {
-		op_err(err, errlen, "line %zu: expected key=value or "
+		errbuf_fmt(err, errlen, "line %zu: expected key=value or "
 		    "key<<DELIMITER", *lineno);
 		return -1;
 	}
 	sep = (hd != NULL && (eq == NULL || hd < eq)) ? hd : eq;
 	klen = (size_t)(sep - line);
 	if (!outputs_key_valid(line, klen)) {
-		op_err(err, errlen, "line %zu: invalid output name \"%.*s\"",
+		errbuf_fmt(err, errlen, "line %zu: invalid output name \"%.*s\"",
 		    *lineno, (int)(klen > 64 ? 64 : klen), line);
 		return -1;
 	}
@@ -176,7 +161,7 @@ op_line(struct op_list *l, const char *buf, size_t len, size_t *pos,
 		value = strndup(eq + 1, llen - klen - 1);
 	else {
 		if (llen - klen - 2 == 0) {
-			op_err(err, errlen, "line %zu: empty heredoc "
+			errbuf_fmt(err, errlen, "line %zu: empty heredoc "
 			    "delimiter", *lineno);
 			return -1;
 		}
@@ -186,7 +171,7 @@ op_line(struct op_list *l, const char *buf, size_t len, size_t *pos,
 			return -1;
 	}
 	if (value == NULL || op_set(l, line, klen, value) == -1) {
-		op_err(err, errlen, "out of memory");
+		errbuf_fmt(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -203,7 +188,7 @@ outputs_parse(const char *buf, size_t len, struct lh_stage_output **outs,
 	*outs = NULL;
 	*n = 0;
 	if (memchr(buf, '\0', len) != NULL) {
-		op_err(err, errlen, "outputs file contains a NUL byte");
+		errbuf_fmt(err, errlen, "outputs file contains a NUL byte");
 		return -1;
 	}
 	while (op_next_line(buf, len, &pos, &line, &llen)) {
@@ -237,23 +222,23 @@ outputs_read_file(const char *path, size_t limit,
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 0;
-		op_err(err, errlen, "outputs file: %s", strerror(errno));
+		errbuf_fmt(err, errlen, "outputs file: %s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 1) {
-		op_err(err, errlen, "outputs file is not a regular file");
+		errbuf_fmt(err, errlen, "outputs file is not a regular file");
 		close(fd);
 		return -1;
 	}
 	if ((uint64_t)st.st_size > (uint64_t)limit) {
-		op_err(err, errlen, "outputs file is %lld bytes, over the "
+		errbuf_fmt(err, errlen, "outputs file is %lld bytes, over the "
 		    "limit of %zu bytes", (long long)st.st_size, limit);
 		close(fd);
 		return -1;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		op_err(err, errlen, "out of memory");
+		errbuf_fmt(err, errlen, "out of memory");
 		close(fd);
 		return -1;
 	}

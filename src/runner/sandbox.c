@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "runner/sandbox.h"
+#include "shared/errbuf.h"
 
 /* Made to fail with EPERM inside every stage. */
 const char *const sbx_denied_syscalls[] = {
@@ -41,22 +42,6 @@ const char *const sbx_denied_syscalls[] = {
 	"uselib", "nfsservctl", "sysfs", "_sysctl", "ustat",
 	NULL
 };
-
-static void
-sbx_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-sbx_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 sbx_argv_add(struct sbx_argv *a, const char *s)
@@ -177,7 +162,7 @@ sbx_image_root(struct sbx_argv *a, const char *root, char *err,
 	int		 rc = 0;
 
 	if ((d = opendir(root)) == NULL) {
-		sbx_err(err, errlen, "cannot open image root %s: %s", root,
+		errbuf_fmt(err, errlen, "cannot open image root %s: %s", root,
 		    strerror(errno));
 		return -1;
 	}
@@ -192,7 +177,7 @@ sbx_image_root(struct sbx_argv *a, const char *root, char *err,
 	}
 	closedir(d);
 	if (rc == -1)
-		sbx_err(err, errlen, "out of memory");
+		errbuf_fmt(err, errlen, "out of memory");
 	return rc;
 }
 
@@ -204,7 +189,7 @@ sbx_check_image(const char *image, const char *path, char *err,
 	char		sh[PATH_MAX];
 
 	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		sbx_err(err, errlen, "image %s not found at %s: create it "
+		errbuf_fmt(err, errlen, "image %s not found at %s: create it "
 		    "with debootstrap (e.g. debootstrap bookworm %s) or by "
 		    "exporting a container image's filesystem there",
 		    image, path, path);
@@ -212,7 +197,7 @@ sbx_check_image(const char *image, const char *path, char *err,
 	}
 	if (snprintf(sh, sizeof(sh), "%s/bin/sh", path) >= (int)sizeof(sh) ||
 	    stat(sh, &st) == -1) {
-		sbx_err(err, errlen, "image %s at %s has no /bin/sh: it is "
+		errbuf_fmt(err, errlen, "image %s at %s has no /bin/sh: it is "
 		    "not a complete root filesystem", image, path);
 		return -1;
 	}
@@ -263,7 +248,7 @@ sbx_build_argv(const struct sbx_params *p, struct sbx_argv *a, char *err,
 		goto oom;
 	return 0;
  oom:
-	sbx_err(err, errlen, "out of memory");
+	errbuf_fmt(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -307,7 +292,7 @@ sbx_seccomp_build(void **prog, size_t *len, char *err, size_t errlen)
 
 	*prog = NULL;
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
-		sbx_err(err, errlen, "seccomp_init failed");
+		errbuf_fmt(err, errlen, "seccomp_init failed");
 		return -1;
 	}
 	/*
@@ -319,18 +304,18 @@ sbx_seccomp_build(void **prog, size_t *len, char *err, size_t errlen)
 	 */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (sbx_seccomp_rules(ctx) == -1) {
-		sbx_err(err, errlen, "seccomp_rule_add failed");
+		errbuf_fmt(err, errlen, "seccomp_rule_add failed");
 		goto out;
 	}
 	if ((fd = memfd_create("labhit-seccomp", MFD_CLOEXEC)) == -1 ||
 	    seccomp_export_bpf(ctx, fd) != 0 || fstat(fd, &st) == -1 ||
 	    st.st_size <= 0 || (*prog = malloc((size_t)st.st_size)) == NULL) {
-		sbx_err(err, errlen, "cannot export the seccomp filter");
+		errbuf_fmt(err, errlen, "cannot export the seccomp filter");
 		goto out;
 	}
 	r = pread(fd, *prog, (size_t)st.st_size, 0);
 	if (r != st.st_size) {
-		sbx_err(err, errlen, "cannot read the seccomp filter back");
+		errbuf_fmt(err, errlen, "cannot read the seccomp filter back");
 		free(*prog);
 		*prog = NULL;
 		goto out;
@@ -369,12 +354,12 @@ sbx_seccomp_fd(char *err, size_t errlen)
 	if (sbx_seccomp_program(&prog, &len, err, errlen) == -1)
 		return -1;
 	if ((fd = memfd_create("labhit-seccomp", MFD_CLOEXEC)) == -1) {
-		sbx_err(err, errlen, "memfd_create: %s", strerror(errno));
+		errbuf_fmt(err, errlen, "memfd_create: %s", strerror(errno));
 		return -1;
 	}
 	if (write(fd, prog, len) != (ssize_t)len ||
 	    lseek(fd, 0, SEEK_SET) == -1) {
-		sbx_err(err, errlen, "cannot write the seccomp filter");
+		errbuf_fmt(err, errlen, "cannot write the seccomp filter");
 		close(fd);
 		return -1;
 	}

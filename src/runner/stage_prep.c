@@ -26,24 +26,9 @@
 #include "runner/stage_prep.h"
 #include "runner/stage_spawn.h"
 #include "shared/log.h"
+#include "shared/errbuf.h"
 
 #define PR_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static void
-pr_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-pr_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 stage_mode_parse(const char *word, enum lh_stage_mode *mode)
@@ -158,11 +143,11 @@ stage_resolve_user(const struct lh_stage_spec *spec, uid_t *uid, gid_t *gid,
 	}
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		pr_err(err, errlen, "stage user %s does not exist", user);
+		errbuf_fmt(err, errlen, "stage user %s does not exist", user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		pr_err(err, errlen, "stage user %s is root", user);
+		errbuf_fmt(err, errlen, "stage user %s is root", user);
 		return -1;
 	}
 	*uid = pw->pw_uid;
@@ -208,7 +193,7 @@ stage_build_env(const struct lh_stage_spec *spec, const char *home,
 		n = (eq = strchr(e, '=')) != NULL ? (size_t)(eq - e) : 0;
 		if (eq == NULL || !pr_env_name_ok(e, n) ||
 		    (n == 13 && strncmp(e, "LABHIT_OUTPUT", 13) == 0)) {
-			pr_err(err, errlen, "invalid environment entry \"%.*s\"",
+			errbuf_fmt(err, errlen, "invalid environment entry \"%.*s\"",
 			    (int)(n > 0 ? n : strlen(e) > 64 ? 64 : strlen(e)),
 			    e);
 			return -1;
@@ -228,7 +213,7 @@ stage_build_env(const struct lh_stage_spec *spec, const char *home,
 	}
 	return 0;
  oom:
-	pr_err(err, errlen, "out of memory");
+	errbuf_fmt(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -273,23 +258,23 @@ stage_make_outdir(const struct lh_stage_spec *spec, int drop, uid_t uid,
 	if (snprintf(path, sizeof(path), "%s/" PR_SCRATCH_PREFIX "%d-XXXXXX",
 	    base, (int)getpid()) >= (int)sizeof(path) ||
 	    mkdtemp(path) == NULL) {
-		pr_err(err, errlen, "cannot create a scratch dir under %s: %s",
+		errbuf_fmt(err, errlen, "cannot create a scratch dir under %s: %s",
 		    base, strerror(errno));
 		return NULL;
 	}
 	if ((dir = strdup(path)) == NULL) {
 		(void)rmdir(path);
-		pr_err(err, errlen, "out of memory");
+		errbuf_fmt(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (drop && chown(dir, uid, gid) == -1) {
-		pr_err(err, errlen, "chown %s: %s", dir, strerror(errno));
+		errbuf_fmt(err, errlen, "chown %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	(void)snprintf(path, sizeof(path), "%s/output", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd == -1 || (drop && fchown(fd, uid, gid) == -1)) {
-		pr_err(err, errlen, "cannot create %s: %s", path,
+		errbuf_fmt(err, errlen, "cannot create %s: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -311,25 +296,25 @@ stage_check_spec(const struct lh_stage_spec *spec, int drop, uid_t uid,
 
 	if (spec->script == NULL &&
 	    (spec->argv == NULL || spec->argv[0] == NULL)) {
-		pr_err(err, errlen, "stage has neither a script nor a command");
+		errbuf_fmt(err, errlen, "stage has neither a script nor a command");
 		return -1;
 	}
 	if (spec->workspace == NULL || stat(spec->workspace, &sb) == -1 ||
 	    !S_ISDIR(sb.st_mode)) {
-		pr_err(err, errlen, "workspace %s is not a directory",
+		errbuf_fmt(err, errlen, "workspace %s is not a directory",
 		    spec->workspace != NULL ? spec->workspace : "(none)");
 		return -1;
 	}
 	/* the shared workspace must be writable by the stage user */
 	if (drop && sb.st_uid != uid &&
 	    chown(spec->workspace, uid, gid) == -1) {
-		pr_err(err, errlen, "chown %s: %s", spec->workspace,
+		errbuf_fmt(err, errlen, "chown %s: %s", spec->workspace,
 		    strerror(errno));
 		return -1;
 	}
 	if (spec->mode == LH_STAGE_BWRAP &&
 	    access(SBX_BWRAP_PATH, X_OK) == -1) {
-		pr_err(err, errlen, "bubblewrap is not installed (%s): "
+		errbuf_fmt(err, errlen, "bubblewrap is not installed (%s): "
 		    "install it (apt-get install bubblewrap) or, for "
 		    "development only, set sandbox = none", SBX_BWRAP_PATH);
 		return -1;
@@ -355,7 +340,7 @@ stage_build_command(const struct lh_stage_spec *spec, const char *rootfs,
 		for (i = 0; spec->argv[i] != NULL; i++)
 			rc |= sbx_argv_add(cmd, spec->argv[i]);
 	if (rc != 0) {
-		pr_err(err, errlen, "out of memory");
+		errbuf_fmt(err, errlen, "out of memory");
 		return -1;
 	}
 	if (spec->mode == LH_STAGE_NONE) {

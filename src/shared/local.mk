@@ -6,7 +6,8 @@ src_shared_libshared_a_SOURCES = \
 	src/shared/conf.c src/shared/conf.h \
 	src/shared/ipc.c src/shared/ipc.h \
 	src/shared/ratelimit.c src/shared/ratelimit.h \
-	src/shared/proc.c src/shared/proc.h
+	src/shared/proc.c src/shared/proc.h \
+	src/shared/errbuf.c src/shared/errbuf.h
 LABHIT_LIBS += src/shared/libshared.a
 
 check_PROGRAMS += tests/unit/check_config

@@ -12,6 +12,7 @@
 
 #include "shared/pipeline/expr.h"
 #include "shared/pipeline/expr_int.h"
+#include "shared/errbuf.h"
 
 struct pl_val {
 	int	 is_bool;
@@ -21,17 +22,6 @@ struct pl_val {
 
 static int pl_eval(const struct lh_expr *, const struct lh_expr_inputs *,
     struct pl_val *, char *, size_t);
-
-static int __attribute__((format(printf, 3, 4)))
-pl_eval_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 pl_val_truth(const struct pl_val *v)
@@ -55,7 +45,7 @@ pl_val_str(struct pl_val *v, const char *s, char *err, size_t errlen)
 {
 	v->is_bool = 0;
 	if ((v->s = strdup(s)) == NULL)
-		return pl_eval_fail(err, errlen, "out of memory");
+		return errbuf_fmt(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -84,18 +74,18 @@ pl_eval_ref(const struct lh_expr *e, const struct lh_expr_inputs *in,
 			if (strcmp(in->vars[i].key, e->parts[1]) == 0)
 				return pl_val_str(v, in->vars[i].value, err,
 				    errlen);
-		return pl_eval_fail(err, errlen, "variable var.%s is not set",
+		return errbuf_fmt(err, errlen, "variable var.%s is not set",
 		    e->parts[1]);
 	case LH_REF_RUN:
 		f = pl_expr_run_field(e->parts[1]);
 		if (f == -1 || in->run[f] == NULL)
-			return pl_eval_fail(err, errlen, "run.%s is not set",
+			return errbuf_fmt(err, errlen, "run.%s is not set",
 			    e->parts[1]);
 		return pl_val_str(v, in->run[f], err, errlen);
 	case LH_REF_STAGE_STATUS:
 		if ((st = pl_eval_stage(in, e->parts[1])) == NULL ||
 		    st->status == NULL)
-			return pl_eval_fail(err, errlen, "stage.%s.status is "
+			return errbuf_fmt(err, errlen, "stage.%s.status is "
 			    "not available", e->parts[1]);
 		return pl_val_str(v, st->status, err, errlen);
 	case LH_REF_STAGE_OUTPUT:
@@ -105,11 +95,11 @@ pl_eval_ref(const struct lh_expr *e, const struct lh_expr_inputs *in,
 				    e->parts[3]) == 0)
 					return pl_val_str(v,
 					    st->outputs[i].value, err, errlen);
-		return pl_eval_fail(err, errlen, "stage.%s.output.%s is not set "
+		return errbuf_fmt(err, errlen, "stage.%s.output.%s is not set "
 		    "(the stage did not write '%s=' to $LABHIT_OUTPUT)",
 		    e->parts[1], e->parts[3], e->parts[3]);
 	default:
-		return pl_eval_fail(err, errlen, "%s is only available in "
+		return errbuf_fmt(err, errlen, "%s is only available in "
 		    "webhook filters", e->parts[0]);
 	}
 }
@@ -214,7 +204,7 @@ pl_expr_eval(const struct lh_expr *e, const struct lh_expr_inputs *in,
 	if (out != NULL) {
 		*out = v.is_bool ? strdup(pl_val_text(&v)) : v.s;
 		if (*out == NULL)
-			return pl_eval_fail(err, errlen, "out of memory");
+			return errbuf_fmt(err, errlen, "out of memory");
 		if (!v.is_bool)
 			return 0;
 	}
@@ -453,7 +443,7 @@ pl_interp_build(const struct lh_interp *ip, const char *s,
 	return 0;
 oom:
 	free(b.s);
-	return pl_eval_fail(err, errlen, "out of memory");
+	return errbuf_fmt(err, errlen, "out of memory");
 }
 
 int

@@ -14,20 +14,7 @@
 #include <string.h>
 
 #include "worker/graphql/gql_int.h"
-
-static int cerr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-cerr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "shared/errbuf.h"
 
 /* Appends to buf at *off; -1 when it does not fit. */
 static int
@@ -191,7 +178,7 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 	if (t->kind == LH_GQL_ENUM) {
 		if (jt != json_type_string || !enum_has(t,
 		    json_object_get_string(in)))
-			return cerr(err, len, "Value \"%s\" does not exist in "
+			return errbuf_fmt(err, len, "Value \"%s\" does not exist in "
 			    "\"%s\" enum.", json_object_to_json_string(in),
 			    t->name);
 		*out = json_object_get(in);
@@ -201,7 +188,7 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 		if (jt == json_type_int) {
 			i = json_object_get_int64(in);
 			if (i < INT32_MIN || i > INT32_MAX)
-				return cerr(err, len, "Int cannot represent "
+				return errbuf_fmt(err, len, "Int cannot represent "
 				    "non 32-bit signed integer value: %s",
 				    json_object_to_json_string(in));
 			*out = json_object_get(in);
@@ -214,12 +201,12 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 				return 0;
 			}
 		}
-		return cerr(err, len, "Int cannot represent non-integer value: "
+		return errbuf_fmt(err, len, "Int cannot represent non-integer value: "
 		    "%s", json_object_to_json_string(in));
 	}
 	if (strcmp(t->name, "Float") == 0) {
 		if (jt != json_type_int && jt != json_type_double)
-			return cerr(err, len, "Float cannot represent "
+			return errbuf_fmt(err, len, "Float cannot represent "
 			    "non numeric value: %s",
 			    json_object_to_json_string(in));
 		*out = json_object_new_double(json_object_get_double(in));
@@ -227,7 +214,7 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 	}
 	if (strcmp(t->name, "String") == 0) {
 		if (jt != json_type_string)
-			return cerr(err, len, "String cannot represent a "
+			return errbuf_fmt(err, len, "String cannot represent a "
 			    "non string value: %s",
 			    json_object_to_json_string(in));
 		*out = json_object_get(in);
@@ -235,7 +222,7 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 	}
 	if (strcmp(t->name, "Boolean") == 0) {
 		if (jt != json_type_boolean)
-			return cerr(err, len, "Boolean cannot represent a "
+			return errbuf_fmt(err, len, "Boolean cannot represent a "
 			    "non boolean value: %s",
 			    json_object_to_json_string(in));
 		*out = json_object_get(in);
@@ -243,7 +230,7 @@ coerce_leaf_input(const struct lh_gql_type *t, json_object *in,
 	}
 	if (strcmp(t->name, "ID") == 0) {
 		if (jt != json_type_string && jt != json_type_int)
-			return cerr(err, len, "ID cannot represent value: %s",
+			return errbuf_fmt(err, len, "ID cannot represent value: %s",
 			    json_object_to_json_string(in));
 		*out = json_object_new_string(json_object_get_string(in));
 		return 0;
@@ -262,16 +249,16 @@ coerce_input_object(const struct lh_gql_type *t, json_object *in,
 	int			 n = 0;
 
 	if (!json_object_is_type(in, json_type_object))
-		return cerr(err, len, "Expected type \"%s\" to be an object.",
+		return errbuf_fmt(err, len, "Expected type \"%s\" to be an object.",
 		    t->name);
 	json_object_object_foreach(in, key, val) {
 		(void)val;
 		if (gql_find_input(t->inputs, t->ninputs, key) == NULL)
-			return cerr(err, len, "Field \"%s\" is not defined by "
+			return errbuf_fmt(err, len, "Field \"%s\" is not defined by "
 			    "type \"%s\".", key, t->name);
 	}
 	if ((o = json_object_new_object()) == NULL)
-		return cerr(err, len, "out of memory");
+		return errbuf_fmt(err, len, "out of memory");
 	for (i = 0; i < t->ninputs; i++) {
 		f = &t->inputs[i];
 		if (!json_object_object_get_ex(in, f->name, &fv)) {
@@ -281,7 +268,7 @@ coerce_input_object(const struct lh_gql_type *t, json_object *in,
 					goto fail;
 				json_object_object_add(o, f->name, cv);
 			} else if (f->type->kind == LH_GQL_T_NONNULL) {
-				cerr(err, len, "Field \"%s.%s\" of required "
+				errbuf_fmt(err, len, "Field \"%s.%s\" of required "
 				    "type \"%s\" was not provided.", t->name,
 				    f->name, gql_tref_named(f->type)->name);
 				goto fail;
@@ -294,7 +281,7 @@ coerce_input_object(const struct lh_gql_type *t, json_object *in,
 		n++;
 	}
 	if (t->oneof && (json_object_object_length(o) != 1 || n != 1)) {
-		cerr(err, len, "OneOf Input Object \"%s\" must specify exactly "
+		errbuf_fmt(err, len, "OneOf Input Object \"%s\" must specify exactly "
 		    "one key.", t->name);
 		goto fail;
 	}
@@ -302,7 +289,7 @@ coerce_input_object(const struct lh_gql_type *t, json_object *in,
 		json_object_object_foreach(o, k2, v2) {
 			(void)k2;
 			if (v2 == NULL) {
-				cerr(err, len, "Field \"%s\" must be non-null.",
+				errbuf_fmt(err, len, "Field \"%s\" must be non-null.",
 				    k2);
 				goto fail;
 			}
@@ -325,7 +312,7 @@ gql_coerce_input(const struct lh_gql_tref *t, json_object *in,
 	*out = NULL;
 	if (t->kind == LH_GQL_T_NONNULL) {
 		if (in == NULL)
-			return cerr(err, len, "Expected non-nullable type "
+			return errbuf_fmt(err, len, "Expected non-nullable type "
 			    "\"%s\" not to be null.", gql_tref_named(t)->name);
 		return gql_coerce_input(t->of, in, out, err, len);
 	}
@@ -333,7 +320,7 @@ gql_coerce_input(const struct lh_gql_tref *t, json_object *in,
 		return 0;
 	if (t->kind == LH_GQL_T_LIST) {
 		if ((a = json_object_new_array()) == NULL)
-			return cerr(err, len, "out of memory");
+			return errbuf_fmt(err, len, "out of memory");
 		if (!json_object_is_type(in, json_type_array)) {
 			if (gql_coerce_input(t->of, in, &cv, err, len) == -1) {
 				json_object_put(a);
@@ -380,14 +367,14 @@ coerce_literal_object(const struct lh_gql_type *t,
 	size_t			 i;
 
 	if (v->kind != LH_GQL_V_OBJECT)
-		return cerr(err, len, "Expected value of type \"%s\".",
+		return errbuf_fmt(err, len, "Expected value of type \"%s\".",
 		    t->name);
 	for (a = v->fields; a != NULL; a = a->next)
 		if (gql_find_input(t->inputs, t->ninputs, a->name) == NULL)
-			return cerr(err, len, "Field \"%s\" is not defined by "
+			return errbuf_fmt(err, len, "Field \"%s\" is not defined by "
 			    "type \"%s\".", a->name, t->name);
 	if ((o = json_object_new_object()) == NULL)
-		return cerr(err, len, "out of memory");
+		return errbuf_fmt(err, len, "out of memory");
 	for (i = 0; i < t->ninputs; i++) {
 		f = &t->inputs[i];
 		for (a = v->fields; a != NULL; a = a->next)
@@ -400,7 +387,7 @@ coerce_literal_object(const struct lh_gql_type *t,
 					goto fail;
 				json_object_object_add(o, f->name, cv);
 			} else if (f->type->kind == LH_GQL_T_NONNULL) {
-				cerr(err, len, "Field \"%s.%s\" of required "
+				errbuf_fmt(err, len, "Field \"%s.%s\" of required "
 				    "type was not provided.", t->name,
 				    f->name);
 				goto fail;
@@ -413,7 +400,7 @@ coerce_literal_object(const struct lh_gql_type *t,
 		json_object_object_add(o, f->name, cv);
 	}
 	if (t->oneof && json_object_object_length(o) != 1) {
-		cerr(err, len, "OneOf Input Object \"%s\" must specify exactly "
+		errbuf_fmt(err, len, "OneOf Input Object \"%s\" must specify exactly "
 		    "one key.", t->name);
 		goto fail;
 	}
@@ -433,26 +420,26 @@ coerce_literal_leaf(const struct lh_gql_type *t, const struct lh_gql_value *v,
 
 	if (t->kind == LH_GQL_ENUM) {
 		if (v->kind != LH_GQL_V_ENUM || !enum_has(t, v->s))
-			return cerr(err, len, "Value does not exist in \"%s\" "
+			return errbuf_fmt(err, len, "Value does not exist in \"%s\" "
 			    "enum.", n);
 		*out = json_object_new_string(v->s);
 		return 0;
 	}
 	if (strcmp(n, "Int") == 0) {
 		if (v->kind != LH_GQL_V_INT)
-			return cerr(err, len, "Int cannot represent "
+			return errbuf_fmt(err, len, "Int cannot represent "
 			    "non-integer value");
 		errno = 0;
 		i = strtoll(v->s, NULL, 10);
 		if (errno != 0 || i < INT32_MIN || i > INT32_MAX)
-			return cerr(err, len, "Int cannot represent non 32-bit "
+			return errbuf_fmt(err, len, "Int cannot represent non 32-bit "
 			    "signed integer value: %s", v->s);
 		*out = json_object_new_int((int32_t)i);
 		return 0;
 	}
 	if (strcmp(n, "Float") == 0) {
 		if (v->kind != LH_GQL_V_INT && v->kind != LH_GQL_V_FLOAT)
-			return cerr(err, len, "Float cannot represent "
+			return errbuf_fmt(err, len, "Float cannot represent "
 			    "non numeric value");
 		*out = json_object_new_double(strtod(v->s, NULL));
 		return 0;
@@ -460,14 +447,14 @@ coerce_literal_leaf(const struct lh_gql_type *t, const struct lh_gql_value *v,
 	if (strcmp(n, "String") == 0 || strcmp(n, "ID") == 0) {
 		if (v->kind != LH_GQL_V_STRING && (n[0] != 'I' ||
 		    v->kind != LH_GQL_V_INT))
-			return cerr(err, len, "%s cannot represent a "
+			return errbuf_fmt(err, len, "%s cannot represent a "
 			    "non string value", n);
 		*out = json_object_new_string_len(v->s, (int)v->slen);
 		return 0;
 	}
 	if (strcmp(n, "Boolean") == 0) {
 		if (v->kind != LH_GQL_V_BOOL)
-			return cerr(err, len, "Boolean cannot represent a "
+			return errbuf_fmt(err, len, "Boolean cannot represent a "
 			    "non boolean value");
 		*out = json_object_new_boolean(v->b);
 		return 0;
@@ -488,7 +475,7 @@ gql_coerce_literal(const struct lh_gql_tref *t, const struct lh_gql_value *v,
 		if (vars == NULL || !json_object_object_get_ex(vars, v->s, &x))
 			x = NULL;
 		if (x == NULL && t->kind == LH_GQL_T_NONNULL)
-			return cerr(err, len, "Variable \"$%s\" must not be "
+			return errbuf_fmt(err, len, "Variable \"$%s\" must not be "
 			    "null.", v->s);
 		/* variables were coerced already, for a compatible type */
 		*out = json_object_get(x);
@@ -496,14 +483,14 @@ gql_coerce_literal(const struct lh_gql_tref *t, const struct lh_gql_value *v,
 	}
 	if (t->kind == LH_GQL_T_NONNULL) {
 		if (v->kind == LH_GQL_V_NULL)
-			return cerr(err, len, "Expected non-null value.");
+			return errbuf_fmt(err, len, "Expected non-null value.");
 		return gql_coerce_literal(t->of, v, vars, out, err, len);
 	}
 	if (v->kind == LH_GQL_V_NULL)
 		return 0;
 	if (t->kind == LH_GQL_T_LIST) {
 		if ((a = json_object_new_array()) == NULL)
-			return cerr(err, len, "out of memory");
+			return errbuf_fmt(err, len, "out of memory");
 		if (v->kind != LH_GQL_V_LIST) {
 			if (gql_coerce_literal(t->of, v, vars, &cv, err,
 			    len) == -1) {
@@ -538,7 +525,7 @@ gql_coerce_args(const struct lh_gql_input *defs, size_t n,
 	size_t			 i;
 
 	if ((o = json_object_new_object()) == NULL)
-		return cerr(err, len, "out of memory");
+		return errbuf_fmt(err, len, "out of memory");
 	for (i = 0; i < n; i++) {
 		for (a = args; a != NULL; a = a->next)
 			if (strcmp(a->name, defs[i].name) == 0)
@@ -550,7 +537,7 @@ gql_coerce_args(const struct lh_gql_input *defs, size_t n,
 					goto fail;
 				json_object_object_add(o, defs[i].name, cv);
 			} else if (defs[i].type->kind == LH_GQL_T_NONNULL) {
-				cerr(err, len, "Argument \"%s\" of required "
+				errbuf_fmt(err, len, "Argument \"%s\" of required "
 				    "type was not provided.", defs[i].name);
 				goto fail;
 			}
@@ -644,7 +631,7 @@ gql_serialize_leaf(const struct lh_gql_type *t, json_object *v, char *err,
 		    json_object_get_string(v)))
 			return json_object_get(v);
 		*ok = 0;
-		cerr(err, len, "Enum \"%s\" cannot represent value: %.80s", n,
+		errbuf_fmt(err, len, "Enum \"%s\" cannot represent value: %.80s", n,
 		    json_object_to_json_string(v));
 		return NULL;
 	}
@@ -659,7 +646,7 @@ gql_serialize_leaf(const struct lh_gql_type *t, json_object *v, char *err,
 				return json_object_new_int((int32_t)d);
 		}
 		*ok = 0;
-		cerr(err, len, "Int cannot represent value: %.80s",
+		errbuf_fmt(err, len, "Int cannot represent value: %.80s",
 		    json_object_to_json_string(v));
 		return NULL;
 	}
@@ -668,7 +655,7 @@ gql_serialize_leaf(const struct lh_gql_type *t, json_object *v, char *err,
 			return json_object_new_double(
 			    json_object_get_double(v));
 		*ok = 0;
-		cerr(err, len, "Float cannot represent non numeric value: %.80s",
+		errbuf_fmt(err, len, "Float cannot represent non numeric value: %.80s",
 		    json_object_to_json_string(v));
 		return NULL;
 	}
@@ -680,7 +667,7 @@ gql_serialize_leaf(const struct lh_gql_type *t, json_object *v, char *err,
 			return json_object_new_string(
 			    json_object_get_string(v));
 		*ok = 0;
-		cerr(err, len, "%s cannot represent value: %.80s", n,
+		errbuf_fmt(err, len, "%s cannot represent value: %.80s", n,
 		    json_object_to_json_string(v));
 		return NULL;
 	}
@@ -688,7 +675,7 @@ gql_serialize_leaf(const struct lh_gql_type *t, json_object *v, char *err,
 		if (jt == json_type_boolean)
 			return json_object_get(v);
 		*ok = 0;
-		cerr(err, len, "Boolean cannot represent a non boolean value: "
+		errbuf_fmt(err, len, "Boolean cannot represent a non boolean value: "
 		    "%.80s", json_object_to_json_string(v));
 		return NULL;
 	}
