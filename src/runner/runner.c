@@ -160,20 +160,20 @@ runner_apply_config(struct runner *r, struct lh_ipc_frame *f)
 
 	if (ipc_read_string(f, &text) == -1)
 		fatalx("malformed CONFIG from master");
-	for (p = text; *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p) - 1;
-		if ((size_t)(nl - p) >= sizeof(line))
+	for (p = text; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		size_t len;
+
+		nl = p + strcspn(p, "\n");
+		len = (size_t)(nl - p);
+		if (len >= sizeof(line))
 			fatalx("CONFIG line too long");
-		memcpy(line, p, (size_t)(nl - p));
-		line[nl - p] = '\0';
+		memcpy(line, p, len);
+		line[len] = '\0';
 		if (line[0] == '\0' || (eq = strchr(line, '=')) == NULL)
 			continue;
 		*eq = '\0';
 		if (conf_set(&r->cfg, line, eq + 1, err, sizeof(err)) == -1)
 			fatalx("CONFIG from master: %s", err);
-		if (nl[1] == '\0')
-			break;
 	}
 	log_set_level((enum lh_log_level)r->cfg.log_level);
 	if (log_open(r->cfg.log_file) == -1)
