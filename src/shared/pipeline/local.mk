@@ -47,5 +47,5 @@ tests_fuzz_fuzz_pipeline_SOURCES = tests/fuzz/fuzz_pipeline.c \
 	$(PIPELINE_SOURCES)
 tests_fuzz_fuzz_pipeline_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_pipeline_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_pipeline_LDADD = $(EXTERNAL_LIBS)
+tests_fuzz_fuzz_pipeline_LDADD = src/shared/libshared.a $(EXTERNAL_LIBS)
 endif

@@ -54,5 +54,5 @@ tests_fuzz_fuzz_gql_parser_SOURCES = tests/fuzz/fuzz_gql_parser.c \
 nodist_tests_fuzz_fuzz_gql_parser_SOURCES = src/worker/graphql/schema_sdl.c
 tests_fuzz_fuzz_gql_parser_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_gql_parser_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_gql_parser_LDADD = $(EXTERNAL_LIBS)
+tests_fuzz_fuzz_gql_parser_LDADD = src/shared/libshared.a $(EXTERNAL_LIBS)
 endif
