@@ -13,3 +13,8 @@ check_PROGRAMS += tests/unit/check_policy
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_policy_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_policy
+
+check_PROGRAMS += tests/unit/check_listen
+tests_unit_check_listen_SOURCES = tests/unit/check_listen.c
+tests_unit_check_listen_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_listen
