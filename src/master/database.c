@@ -88,12 +88,13 @@ migrate_cmd_main(int argc, char **argv)
 			opts.config_required = 1;
 			break;
 		case 'D':
-			opts.overrides[opts.noverrides].key = "database";
-			opts.overrides[opts.noverrides++].value = optarg;
+			if (master_add_override(&opts, "database", optarg) == -1)
+				return 64;
 			break;
 		case 'S':
-			opts.overrides[opts.noverrides].key = "state_dir";
-			opts.overrides[opts.noverrides++].value = optarg;
+			if (master_add_override(&opts, "state_dir",
+			    optarg) == -1)
+				return 64;
 			break;
 		case 's':
 			status = 1;

@@ -22,6 +22,10 @@ struct lh_serve_opts {
 	int	 noverrides;
 };
 
+/* Records a flag's key = value; -1 (with a message) when there are too
+ * many. */
+int master_add_override(struct lh_serve_opts *opts, const char *key,
+    const char *value);
 /* Loads defaults, file, environment and overrides into cfg (the same
  * sequence at start and on SIGHUP). Returns 0 or -1 with err filled. */
 int master_load_config(const struct lh_serve_opts *opts,

@@ -46,13 +46,14 @@ serve_usage(FILE *fp)
 "See labhit(8) and labhit.conf(5).\n");
 }
 
-static int
-add_override(struct lh_serve_opts *o, const char *key, const char *value)
+int
+master_add_override(struct lh_serve_opts *o, const char *key,
+    const char *value)
 {
 	size_t max = sizeof(o->overrides) / sizeof(o->overrides[0]);
 
 	if ((size_t)o->noverrides == max) {
-		fprintf(stderr, "labhit serve: too many options\n");
+		fprintf(stderr, "labhit: too many options\n");
 		return -1;
 	}
 	o->overrides[o->noverrides].key = key;
@@ -119,17 +120,33 @@ serve_cli_main(int argc, char **argv)
 			opts.config_path = optarg;
 			opts.config_required = 1;
 			break;
-		case 'L': rc = add_override(&opts, "listen", optarg); break;
-		case 'S': rc = add_override(&opts, "state_dir", optarg); break;
-		case 'D': rc = add_override(&opts, "database", optarg); break;
-		case 'W': rc = add_override(&opts, "workers", optarg); break;
-		case 'R': rc = add_override(&opts, "runners", optarg); break;
-		case 'P': rc = add_override(&opts, "playground", "on"); break;
-		case 'C':
-			rc = add_override(&opts, "cors_origins", optarg);
+		case 'L':
+			rc = master_add_override(&opts, "listen", optarg);
 			break;
-		case 'l': rc = add_override(&opts, "log_level", optarg); break;
-		case 'F': rc = add_override(&opts, "log_file", optarg); break;
+		case 'S':
+			rc = master_add_override(&opts, "state_dir", optarg);
+			break;
+		case 'D':
+			rc = master_add_override(&opts, "database", optarg);
+			break;
+		case 'W':
+			rc = master_add_override(&opts, "workers", optarg);
+			break;
+		case 'R':
+			rc = master_add_override(&opts, "runners", optarg);
+			break;
+		case 'P':
+			rc = master_add_override(&opts, "playground", "on");
+			break;
+		case 'C':
+			rc = master_add_override(&opts, "cors_origins", optarg);
+			break;
+		case 'l':
+			rc = master_add_override(&opts, "log_level", optarg);
+			break;
+		case 'F':
+			rc = master_add_override(&opts, "log_file", optarg);
+			break;
 		case 'k':
 			check = 1;
 			break;

@@ -132,6 +132,29 @@ START_TEST(unusable_database_masked)
 }
 END_TEST
 
+/* Flags are counted, not trusted: too many is a usage error. */
+START_TEST(too_many_flags)
+{
+	char *argv[100], *out = NULL;
+	int n = 0, status;
+
+	argv[n++] = strdup(tl_bin());
+	argv[n++] = strdup("migrate");
+	for (int i = 0; i < 40; i++) {
+		argv[n++] = strdup("--state-dir");
+		argv[n++] = strdup(dir);
+	}
+	argv[n] = NULL;
+	status = tl_run(argv, &out);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 64);
+	ck_assert_ptr_nonnull(strstr(out, "too many options"));
+	free(out);
+	for (int i = 0; i < n; i++)
+		free(argv[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -143,6 +166,7 @@ main(void)
 	tcase_add_test(t, status_apply_idempotent);
 	tcase_add_test(t, serve_migrates_then_refuses_newer);
 	tcase_add_test(t, unusable_database_masked);
+	tcase_add_test(t, too_many_flags);
 	suite_add_tcase(s, t);
 	return tl_run_suite(s);
 }
