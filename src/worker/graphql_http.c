@@ -25,6 +25,25 @@
 #include "worker/router.h"
 
 #define GRAPHQL_JSON_DEPTH 64
+#define PREP_CACHE_SIZE	64	/* documents kept per worker */
+#define PREP_CACHE_MAX	8192	/* longer documents are not kept */
+
+/*
+ * Clients send the same few documents again and again: a worker keeps the
+ * last PREP_CACHE_SIZE parsed and validated ones (parse + validation cost
+ * as much as executing { health }). Only documents that validated are
+ * kept; the schema and the limits never change while a worker lives.
+ */
+struct prep_entry {
+	uint64_t		 hash;
+	uint64_t		 used;	/* clock of the last hit */
+	char			*query;
+	char			*operation;	/* "" when absent */
+	struct lh_gql_prepared	*prep;
+};
+
+static struct prep_entry prep_cache[PREP_CACHE_SIZE];
+static uint64_t prep_clock;
 
 /* A request, whichever way it came: a JSON object shaped like the POST
  * body (GET parameters are put in the same shape), so one parser checks
@@ -35,6 +54,75 @@ struct gql_request {
 	const char *operation;
 	json_object *variables;
 };
+
+static uint64_t
+prep_hash(const char *query, const char *operation)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (const char *p = query; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *p = operation; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static struct lh_gql_prepared *
+prep_lookup(const char *query, const char *operation, uint64_t hash)
+{
+	for (size_t i = 0; i < PREP_CACHE_SIZE; i++) {
+		struct prep_entry *e = &prep_cache[i];
+		if (e->prep != NULL && e->hash == hash &&
+		    strcmp(e->query, query) == 0 &&
+		    strcmp(e->operation, operation) == 0) {
+			e->used = ++prep_clock;
+			return e->prep;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps prep in the least recently used slot; 0 when kept (the cache now
+ * owns it), -1 when the caller still owns it. */
+static int
+prep_keep(const char *query, const char *operation, uint64_t hash,
+    struct lh_gql_prepared *prep)
+{
+	struct prep_entry *victim = &prep_cache[0];
+	char *q, *op;
+
+	if (strlen(query) > PREP_CACHE_MAX)
+		return -1;
+	for (size_t i = 1; i < PREP_CACHE_SIZE && victim->prep != NULL; i++)
+		if (prep_cache[i].prep == NULL ||
+		    prep_cache[i].used < victim->used)
+			victim = &prep_cache[i];
+	if ((q = strdup(query)) == NULL || (op = strdup(operation)) == NULL) {
+		free(q);
+		return -1;
+	}
+	gql_prepared_free(victim->prep);
+	free(victim->query);
+	free(victim->operation);
+	victim->hash = hash;
+	victim->used = ++prep_clock;
+	victim->query = q;
+	victim->operation = op;
+	victim->prep = prep;
+	return 0;
+}
+
+void
+graphql_http_cache_clear(void)
+{
+	for (size_t i = 0; i < PREP_CACHE_SIZE; i++) {
+		gql_prepared_free(prep_cache[i].prep);
+		free(prep_cache[i].query);
+		free(prep_cache[i].operation);
+	}
+	memset(prep_cache, 0, sizeof(prep_cache));
+}
 
 static void
 reply_json(struct lh_http_request *req, int status, json_object *o)
@@ -240,8 +328,10 @@ graphql_http_route(struct lh_router *r, struct lh_http_request *req)
 	struct lh_gql_prepared *prep;
 	json_object *response = NULL;
 	enum lh_gql_optype op;
+	const char *opname;
+	uint64_t hash;
 	char msg[256];
-	int rc;
+	int rc, kept = 0;
 
 	memset(&g, 0, sizeof(g));
 	rc = req->method == LH_HTTP_POST ? read_post(req, &g, msg,
@@ -256,8 +346,13 @@ graphql_http_route(struct lh_router *r, struct lh_http_request *req)
 		gql_request_clear(&g);
 		return;
 	}
-	prep = gql_prepare(api->schema, g.query, g.operation, &api->limits,
-	    &response);
+	opname = g.operation != NULL ? g.operation : "";
+	hash = prep_hash(g.query, opname);
+	if ((prep = prep_lookup(g.query, opname, hash)) != NULL)
+		kept = 1;
+	else if ((prep = gql_prepare(api->schema, g.query, g.operation,
+	    &api->limits, &response)) != NULL)
+		kept = prep_keep(g.query, opname, hash, prep) == 0;
 	op = prep != NULL ? gql_prepared_optype(prep) : LH_GQL_OP_QUERY;
 	if (router_limit(r, req, op == LH_GQL_OP_MUTATION ? LH_RL_WRITE :
 	    LH_RL_READ) == -1)
@@ -282,7 +377,7 @@ graphql_http_route(struct lh_router *r, struct lh_http_request *req)
 done:
 	if (response != NULL)
 		json_object_put(response);
-	if (prep != NULL)
+	if (prep != NULL && !kept)
 		gql_prepared_free(prep);
 	gql_request_clear(&g);
 }

@@ -11,6 +11,8 @@ struct lh_http_request;
 void graphql_http_route(struct lh_router *r, struct lh_http_request *req);
 void graphql_playground_route(struct lh_router *r,
     struct lh_http_request *req);
+/* Frees the worker's cache of prepared documents (at exit). */
+void graphql_http_cache_clear(void);
 
 /* Pure: finds name in an application/x-www-form-urlencoded query string and
  * returns its decoded value (malloc'd; '+' is a space), or NULL when absent

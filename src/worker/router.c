@@ -82,6 +82,7 @@ router_free(struct lh_router *r)
 {
 	if (r == NULL)
 		return;
+	graphql_http_cache_clear();	/* its documents use the API's schema */
 	api_free(r->api);
 	free(r);
 }
@@ -124,26 +125,39 @@ router_origin_allowed(const char *list, const char *origin)
 	return 0;
 }
 
+/* Decimal text of v in buf (at least 11 bytes); on every limited request,
+ * so no printf. */
+static const char *
+u32_text(char *buf, uint32_t v)
+{
+	char *p = buf + 10;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return p;
+}
+
 int
 router_limit(struct lh_router *r, struct lh_http_request *req,
     enum lh_rl_class cls)
 {
 	struct lh_rl_result res;
-	char num[24], msg[128];
+	char num[11], msg[128];
 
 	if (r->rl == NULL)
 		return 0;
 	rl_check(r->rl, cls, req->client_ip, rl_now_ms(), &res);
 	if (res.limit == 0)
 		return 0;
-	snprintf(num, sizeof(num), "%u", res.limit);
-	http_add_header(req, "X-RateLimit-Limit", num);
-	snprintf(num, sizeof(num), "%u", res.remaining);
-	http_add_header(req, "X-RateLimit-Remaining", num);
+	http_add_header(req, "X-RateLimit-Limit", u32_text(num, res.limit));
+	http_add_header(req, "X-RateLimit-Remaining",
+	    u32_text(num, res.remaining));
 	if (res.allowed)
 		return 0;
-	snprintf(num, sizeof(num), "%u", res.retry_after_s);
-	http_add_header(req, "Retry-After", num);
+	http_add_header(req, "Retry-After", u32_text(num, res.retry_after_s));
 	snprintf(msg, sizeof(msg), "rate limit exceeded: %u %s requests "
 	    "allowed; retry after %u s", res.limit,
 	    cls == LH_RL_READ ? "read" : "write", res.retry_after_s);

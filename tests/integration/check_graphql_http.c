@@ -347,6 +347,64 @@ START_TEST(playground_switch)
 }
 END_TEST
 
+/* A worker keeps prepared documents: the same document executed again with
+ * other variables, other operation names, and more documents than the
+ * cache holds must all answer as if prepared afresh. */
+START_TEST(prepared_documents_reused)
+{
+	static const char *const env[] = { "LABHIT_RATE_LIMIT_READ=0",
+	    "LABHIT_WORKERS=1", NULL };
+	static const char q[] = "query T($n: String!) { __type(name: $n) "
+	    "{ name kind } } query U { health }";
+	char body[512];
+	int status;
+	json_object *o;
+
+	start(NULL, env);
+	for (int round = 0; round < 2; round++) {
+		snprintf(body, sizeof(body), "{\"query\":\"%s\","
+		    "\"operationName\":\"T\",\"variables\":{\"n\":"
+		    "\"EngineConfig\"}}", q);
+		o = post_json(body, &status);
+		ck_assert_str_eq(jpath(o, "data.__type.kind"), "OBJECT");
+		json_object_put(o);
+		snprintf(body, sizeof(body), "{\"query\":\"%s\","
+		    "\"operationName\":\"T\",\"variables\":{\"n\":"
+		    "\"RunStatus\"}}", q);
+		o = post_json(body, &status);
+		ck_assert_str_eq(jpath(o, "data.__type.kind"), "ENUM");
+		json_object_put(o);
+		snprintf(body, sizeof(body), "{\"query\":\"%s\","
+		    "\"operationName\":\"T\"}", q);
+		o = post_json(body, &status);
+		ck_assert_str_eq(jpath(o, "errors.0.extensions.code"),
+		    "BAD_USER_INPUT");
+		json_object_put(o);
+		snprintf(body, sizeof(body), "{\"query\":\"%s\","
+		    "\"operationName\":\"U\"}", q);
+		o = post_json(body, &status);
+		ck_assert_str_eq(jpath(o, "data.health"), "ok");
+		ck_assert_ptr_null(jpath(o, "data.__type"));
+		json_object_put(o);
+	}
+	/* more distinct documents than a worker keeps */
+	for (int i = 0; i < 150; i++) {
+		char key[32];
+
+		snprintf(body, sizeof(body), "{\"query\":\"{ a%d: health }\"}",
+		    i);
+		o = post_json(body, &status);
+		snprintf(key, sizeof(key), "data.a%d", i);
+		ck_assert_str_eq(jpath(o, key), "ok");
+		json_object_put(o);
+	}
+	o = post_json("{\"query\":\"{ a0: health }\"}", &status);
+	ck_assert_str_eq(jpath(o, "data.a0"), "ok");
+	json_object_put(o);
+	stop();
+}
+END_TEST
+
 static Suite *
 graphql_http_suite(void)
 {
@@ -363,6 +421,7 @@ graphql_http_suite(void)
 	tcase_add_test(t, introspection);
 	tcase_add_test(t, depth_limit);
 	tcase_add_test(t, playground_switch);
+	tcase_add_test(t, prepared_documents_reused);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -423,11 +423,34 @@ tl_server_signal_wait(struct tl_server *s, int sig, int timeout_ms)
 	return -1;
 }
 
+/* A sanitizer report from any server process fails the test, even when
+ * the test's own assertions held. */
+static void
+check_server_log(const struct tl_server *s)
+{
+	static const char *const marks[] = { "ERROR: AddressSanitizer",
+	    "ERROR: LeakSanitizer", "runtime error:", NULL };
+	char *log = tl_server_log(s);
+
+	if (log == NULL)
+		return;
+	for (int i = 0; marks[i] != NULL; i++)
+		if (strstr(log, marks[i]) != NULL) {
+			fprintf(stderr, "server log has a sanitizer report:\n"
+			    "%s\n", log);
+			free(log);
+			ck_abort_msg("sanitizer report in %s", s->log_path);
+		}
+	free(log);
+}
+
 void
 tl_server_stop(struct tl_server *s)
 {
 	if (s->pid > 0)
 		tl_server_signal_wait(s, SIGTERM, 15000);
+	if (s->log_path != NULL)
+		check_server_log(s);
 	if (s->own_dir)
 		tl_rmtree(s->state_dir);
 	free(s->state_dir);

@@ -301,6 +301,10 @@ gql_prepare(const struct lh_gql_schema *s, const char *query,
 	p->s = s;
 	p->doc = doc;
 	p->op = op;
+	/* Resolve the variables' types now, so executing never allocates in
+	 * the prepared operation and one can be executed again and again. */
+	for (struct lh_gql_vardef *vd = op->vardefs; vd != NULL; vd = vd->next)
+		vd->rtype = gql_tref_resolve(s, p->arena, vd->type);
 	return p;
 }
 

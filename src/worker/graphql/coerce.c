@@ -575,7 +575,9 @@ gql_coerce_vars(const struct lh_gql_schema *s, struct lh_gql_arena *ar,
 	if ((o = json_object_new_object()) == NULL)
 		return -1;
 	for (vd = op->vardefs; vd != NULL; vd = vd->next) {
-		if ((t = gql_tref_resolve(s, ar, vd->type)) == NULL ||
+		t = vd->rtype != NULL ? vd->rtype :
+		    gql_tref_resolve(s, ar, vd->type);
+		if (t == NULL ||
 		    !gql_type_is_input(gql_tref_named(t))) {
 			gql_err_add(errors, &vd->loc, 1, "Variable \"$%s\" "
 			    "expected value of type \"%s\" which cannot be "

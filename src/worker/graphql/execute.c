@@ -42,7 +42,7 @@ struct exec {
 
 static int	complete(struct exec *, const struct lh_gql_tref *,
 		    const struct group *, json_object *, const struct path *,
-		    const char *, json_object **);
+		    const char *, const char *, json_object **);
 
 static json_object *
 path_json(const struct path *p)
@@ -286,8 +286,7 @@ exec_field(struct exec *ex, const struct lh_gql_type *obj,
 		    rerr.code : "INTERNAL_SERVER_ERROR");
 		return 1;
 	}
-	snprintf(err, sizeof(err), "%s.%s", obj->name, f->name);
-	rc = complete(ex, f->type, g, val, p, err, out);
+	rc = complete(ex, f->type, g, val, p, obj->name, f->name, out);
 	json_object_put(val);
 	return rc;
 }
@@ -358,7 +357,7 @@ runtime_type(struct exec *ex, const struct lh_gql_type *abs, json_object *v)
 static int
 complete_list(struct exec *ex, const struct lh_gql_tref *t,
     const struct group *g, json_object *v, const struct path *p,
-    const char *coord, json_object **out)
+    const char *tname, const char *fname, json_object **out)
 {
 	json_object	*a, *item;
 	struct path	 sub;
@@ -379,7 +378,7 @@ complete_list(struct exec *ex, const struct lh_gql_tref *t,
 		sub.idx = (int)i;
 		sub.prev = p;
 		if (complete(ex, t->of, g, json_object_array_get_idx(v, i),
-		    &sub, coord, &item) != 0) {
+		    &sub, tname, fname, &item) != 0) {
 			if (t->of->kind == LH_GQL_T_NONNULL) {
 				json_object_put(a);
 				return 1;
@@ -394,8 +393,8 @@ complete_list(struct exec *ex, const struct lh_gql_tref *t,
 
 static int
 complete(struct exec *ex, const struct lh_gql_tref *t, const struct group *g,
-    json_object *v, const struct path *p, const char *coord,
-    json_object **out)
+    json_object *v, const struct path *p, const char *tname,
+    const char *fname, json_object **out)
 {
 	const struct lh_gql_type	*nt;
 	char				 err[300];
@@ -403,10 +402,11 @@ complete(struct exec *ex, const struct lh_gql_tref *t, const struct group *g,
 
 	*out = NULL;
 	if (t->kind == LH_GQL_T_NONNULL) {
-		rc = complete(ex, t->of, g, v, p, coord, out);
+		rc = complete(ex, t->of, g, v, p, tname, fname, out);
 		if (rc == 0 && *out == NULL) {
+			/* the field's name is only formatted when needed */
 			snprintf(err, sizeof(err), "Cannot return null for "
-			    "non-nullable field %s.", coord);
+			    "non-nullable field %s.%s.", tname, fname);
 			field_error(ex, g, p, err, "INTERNAL_SERVER_ERROR");
 			return 1;
 		}
@@ -415,7 +415,7 @@ complete(struct exec *ex, const struct lh_gql_tref *t, const struct group *g,
 	if (v == NULL)
 		return 0;
 	if (t->kind == LH_GQL_T_LIST)
-		return complete_list(ex, t, g, v, p, coord, out);
+		return complete_list(ex, t, g, v, p, tname, fname, out);
 	nt = t->type;
 	if (nt->kind == LH_GQL_SCALAR || nt->kind == LH_GQL_ENUM) {
 		*out = gql_serialize_leaf(nt, v, err, sizeof(err), &ok);

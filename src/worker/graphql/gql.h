@@ -86,7 +86,8 @@ enum lh_gql_optype gql_prepared_optype(const struct lh_gql_prepared *p);
 /* Operation name or NULL when anonymous. */
 const char *gql_prepared_name(const struct lh_gql_prepared *p);
 /*
- * Executes: variables may be NULL or a JSON object.  Returns a new
+ * Executes: variables may be NULL or a JSON object.  A prepared operation is
+ * not changed by executing it, so it may be kept and executed again.  Returns a new
  * {"data":...,"errors":[...]} object (errors only when any), or NULL on
  * memory exhaustion.
  */

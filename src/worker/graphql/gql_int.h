@@ -74,6 +74,7 @@ struct lh_gql_vardef {
 	struct lh_gql_loc	 loc;
 	struct lh_gql_loc	 name_loc;
 	struct lh_gql_tref	*type;
+	struct lh_gql_tref	*rtype;	/* type resolved by gql_prepare */
 	struct lh_gql_value	*defval;
 	struct lh_gql_dir	*dirs;
 	struct lh_gql_vardef	*next;
