@@ -148,18 +148,6 @@ reply_gql_error(struct lh_http_request *req, int status, const char *code,
 	json_object_put(o);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 graphql_query_param(const char *query, const char *name, int *bad)
 {
@@ -173,31 +161,19 @@ graphql_query_param(const char *query, const char *name, int *bad)
 
 		if (len > nlen && strncmp(p, name, nlen) == 0 &&
 		    p[nlen] == '=') {
-			const char *v = p + nlen + 1, *vend = p + len;
-			char *out = malloc((size_t)(vend - v) + 1), *o = out;
+			char *out = strndup(p + nlen + 1, len - nlen - 1);
 
 			if (out == NULL)
 				return NULL;
-			for (; v < vend; v++) {
-				if (*v == '+') {
-					*o++ = ' ';
-				} else if (*v == '%') {
-					int hi = v + 2 < vend ? hexval(v[1]) :
-					    -1;
-					int lo = hi != -1 ? hexval(v[2]) : -1;
-					if (hi == -1 || lo == -1 ||
-					    (hi == 0 && lo == 0)) {
-						free(out);
-						*bad = 1;
-						return NULL;
-					}
-					*o++ = (char)(hi * 16 + lo);
-					v += 2;
-				} else {
-					*o++ = *v;
-				}
+			/* form encoding: '+' is a space; %2B stays a '+' */
+			for (char *c = out; *c != '\0'; c++)
+				if (*c == '+')
+					*c = ' ';
+			if (http_percent_decode(out) == -1) {
+				free(out);
+				*bad = 1;
+				return NULL;
 			}
-			*o = '\0';
 			return out;
 		}
 		p = end != NULL ? end + 1 : NULL;

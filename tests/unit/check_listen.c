@@ -144,6 +144,9 @@ START_TEST(query_params)
 	v = graphql_query_param("a=1&operationName=Op", "operationName", &bad);
 	ck_assert_str_eq(v, "Op");
 	free(v);
+	v = graphql_query_param("query=a%2Bb+c", "query", &bad);
+	ck_assert_str_eq(v, "a+b c");
+	free(v);
 	ck_assert_ptr_null(graphql_query_param("queryx=1", "query", &bad));
 	ck_assert_int_eq(bad, 0);
 	/* bad escapes and NUL are refused, not truncated */
