@@ -29,24 +29,12 @@ su_start(struct tl_server *s, const char *const extra[],
 void
 su_stop(struct tl_server *s)
 {
-	static const char *const bad[] = { "AddressSanitizer",
-	    "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:" };
-	char *log, *hit = NULL;
 	int st = 0, was_running = s->pid > 0;
 
 	if (was_running)
 		st = tl_server_signal_wait(s, SIGTERM, 10000);
-	log = tl_server_log(s);
+	/* tl_server_stop fails the test on a sanitizer report in the log */
 	tl_server_stop(s);
-	for (size_t i = 0; log != NULL && i < sizeof(bad) / sizeof(bad[0]) &&
-	    hit == NULL; i++)
-		hit = strstr(log, bad[i]);
-	if (hit != NULL) {
-		fprintf(stderr, "server log:\n%s\n", log);
-		free(log);
-		ck_abort_msg("sanitizer report in the server log");
-	}
-	free(log);
 	ck_assert_msg(!was_running || st == 0, "SIGTERM: server exit status "
 	    "0x%x (-1: did not stop in 10 s)", (unsigned)st);
 }

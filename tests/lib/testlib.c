@@ -428,8 +428,9 @@ tl_server_signal_wait(struct tl_server *s, int sig, int timeout_ms)
 static void
 check_server_log(const struct tl_server *s)
 {
-	static const char *const marks[] = { "ERROR: AddressSanitizer",
-	    "ERROR: LeakSanitizer", "runtime error:", NULL };
+	static const char *const marks[] = { "AddressSanitizer",
+	    "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:",
+	    NULL };
 	char *log = tl_server_log(s);
 
 	if (log == NULL)
