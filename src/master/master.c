@@ -172,6 +172,31 @@ sqlite_files_chown(struct master *m)
 	return 0;
 }
 
+/*
+ * Stage limits: a cgroup v2 subtree when one was delegated to us (systemd
+ * Delegate=yes), handed to the runners' user so they can make a cgroup
+ * per stage; else rlimits, and the log says why.
+ */
+static void
+master_cgroup_setup(struct master *m)
+{
+	struct passwd	*pw;
+	uid_t		 uid = geteuid();
+	gid_t		 gid = getegid();
+
+	if (geteuid() == 0 && m->cfg.user[0] != '\0' &&
+	    (pw = getpwnam(m->cfg.user)) != NULL) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (cgroup_tree_auto(&m->cgroups, uid, gid) == -1) {
+		log_info("stage limits: rlimits (%s)", m->cgroups.why);
+		return;
+	}
+	log_info("stage limits: cgroup v2 in %s%s%s", m->cgroups.stages,
+	    m->cgroups.why[0] != '\0' ? "; " : "", m->cgroups.why);
+}
+
 static int
 runner_socket_open(struct master *m)
 {
@@ -464,6 +489,7 @@ master_setup(struct master *m)
 	}
 	if (runner_socket_open(m) == -1)
 		return LH_EX_CONFIG;
+	master_cgroup_setup(m);
 	if ((rnd = fopen("/dev/urandom", "re")) == NULL ||
 	    fread(key, 1, sizeof(key), rnd) != sizeof(key)) {
 		log_warn("read /dev/urandom");

@@ -76,12 +76,14 @@ send_runner_config(struct master *m, struct child *c)
 	    "state_dir=%s\nlog_level=%s\nlog_file=%s\nrunner_slots=%d\n"
 	    "sandbox=%s\nimages_dir=%s\nstage_log_limit=%zu\n"
 	    "stage_output_limit=%zu\nstage_kill_grace=%ums\n"
-	    "stage_timeout=%ums\nstage_user=%s\nuser=%s\ngroup=%s\n",
+	    "stage_timeout=%ums\nstage_max_processes=%d\nstage_user=%s\n"
+	    "user=%s\ngroup=%s\n",
 	    m->cfg.state_dir, log_level_name(m->cfg.log_level),
 	    m->cfg.log_file, m->cfg.runner_slots, m->cfg.sandbox,
 	    m->cfg.images_dir, m->cfg.stage_log_limit,
 	    m->cfg.stage_output_limit, m->cfg.stage_kill_grace_ms,
-	    m->cfg.default_stage_timeout_ms, m->cfg.stage_user,
+	    m->cfg.default_stage_timeout_ms, m->cfg.stage_max_processes,
+	    m->cfg.stage_user,
 	    m->cfg.user, m->cfg.group);
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		log_warnx("runner configuration too long");
@@ -445,7 +447,8 @@ master_spawn(struct master *m, enum lh_role role, uint32_t slot)
 {
 	sigset_t all, old;
 	struct child *c;
-	int sv[2];
+	char leaf[32], procs[PATH_MAX];
+	int sv[2], in_leaf;
 	pid_t pid;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -458,6 +461,10 @@ master_spawn(struct master *m, enum lh_role role, uint32_t slot)
 		free(c);
 		return;
 	}
+	/* a runner lives in the stages subtree it makes stage cgroups in */
+	(void)snprintf(leaf, sizeof(leaf), "runner-%u", slot);
+	in_leaf = role == LH_ROLE_RUNNER && m->cgroups.usable &&
+	    cgroup_tree_leaf(&m->cgroups, leaf, procs, sizeof(procs)) == 0;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
@@ -466,6 +473,9 @@ master_spawn(struct master *m, enum lh_role role, uint32_t slot)
 		close(sv[0]);
 		child_forget_master(m, sv[1]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* failing that, it finds itself in no tree: rlimits */
+		if (in_leaf)
+			(void)cgroup_join(procs);
 		if (role == LH_ROLE_RUNNER)
 			exec_runner(m, sv[1], slot);
 		run_worker(m, sv[1], slot);

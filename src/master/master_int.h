@@ -14,6 +14,7 @@
 #include "master/listen.h"
 #include "master/master.h"
 #include "master/policy.h"
+#include "shared/cgroup.h"
 #include "shared/ipc.h"
 
 struct event;
@@ -65,6 +66,7 @@ struct master {
 	int		 runner_sock;
 	char		 runner_path[108];
 	struct lh_rl_table *rl;
+	struct lh_cgroup_tree cgroups;	/* stage limits, when delegated */
 	int		 pidfile_fd;
 	int		 announced_ready;
 	int		 exit_code;

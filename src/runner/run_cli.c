@@ -21,6 +21,7 @@
 
 #include "runner/run_cli.h"
 #include "runner/scheduler.h"
+#include "shared/cgroup.h"
 #include "shared/conf.h"
 #include "shared/uuid.h"
 
@@ -308,6 +309,8 @@ run_fill_config(struct lh_sched_config *sc, const struct lh_config *cfg,
 		sc->output_limit = cfg->stage_output_limit;
 		sc->kill_grace_ms = cfg->stage_kill_grace_ms;
 		sc->default_timeout_ms = cfg->default_stage_timeout_ms;
+		sc->max_procs = cfg->stage_max_processes > 0 ?
+		    (uint32_t)cfg->stage_max_processes : 0;
 		sc->slots = cfg->runner_slots;
 	}
 	if (sc->slots <= 0) {
@@ -378,6 +381,7 @@ run_execute(const struct lh_pipeline *pl, const struct run_opts *o,
     const struct lh_config *cfg, const char *workspace)
 {
 	struct lh_sched_config sc;
+	struct lh_cgroup_tree cgroups;
 	struct lh_expr_inputs in;
 	struct run_view v;
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -394,6 +398,12 @@ run_execute(const struct lh_pipeline *pl, const struct run_opts *o,
 	v.width = run_width(pl);
 	v.pipeline = pl->name;
 	run_fill_config(&sc, cfg, workspace);
+	/* stage limits in cgroups of our own when we were given one */
+	if (cgroup_tree_auto(&cgroups, geteuid(), getegid()) == 0)
+		sc.cgroups = &cgroups;
+	if (!o->json && cgroups.why[0] != '\0')
+		fprintf(stderr, "labhit run: note: %s%s\n", cgroups.why,
+		    cgroups.usable ? "" : "; stages are limited by rlimits");
 	memset(&in, 0, sizeof(in));
 	in.vars = o->vars.v;
 	in.nvars = o->vars.n;

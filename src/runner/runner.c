@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "shared/cgroup.h"
 #include "shared/conf.h"
 #include "shared/log.h"
 #include "shared/proc.h"
@@ -36,6 +37,7 @@ struct runner {
 	uint32_t	 reconnect_ms;
 	struct lh_ipc_stream *in;
 	char		 id[64];
+	struct lh_cgroup_tree cgroups;
 };
 
 static void runner_arm(struct runner *r, uint32_t ms);
@@ -254,6 +256,12 @@ runner_cli_main(int argc, char **argv)
 	r.proc.on_drain = runner_on_drain;
 	r.proc.arg = &r;
 	proc_child_init(&r.proc, user, group);
+	/* where its stages will get their cgroups (the master placed it in
+	 * the stages subtree when it has one) */
+	if (cgroup_tree_auto(&r.cgroups, geteuid(), getegid()) == 0)
+		log_info("stage limits: cgroup v2 in %s", r.cgroups.stages);
+	else
+		log_debug("stage limits: rlimits (%s)", r.cgroups.why);
 	if ((r.ev_timer = evtimer_new(r.proc.base, runner_on_timer, &r)) == NULL)
 		fatalx("evtimer_new failed");
 

@@ -444,6 +444,8 @@ sched_attempt(struct lh_sched_stage *st)
 	spec.mode = s->cfg.mode;
 	spec.user = s->cfg.stage_user;
 	spec.state_dir = s->cfg.state_dir;
+	spec.cgroups = s->cfg.cgroups;
+	spec.max_procs = s->cfg.max_procs;
 	st->handle = stage_start(s->base, &spec, &sched_stage_cbs, st);
 	free(script);
 	sched_strv_free(env);

@@ -72,10 +72,12 @@ struct lh_sched_config {
 	const char		*images_dir;
 	const char		*state_dir;	/* NULL: $TMPDIR */
 	const char		*stage_user;	/* NULL: stage.c's default */
+	const struct lh_cgroup_tree *cgroups;	/* NULL: rlimits only */
 	size_t			 log_limit;	/* 0: stage.c's default */
 	size_t			 output_limit;
 	uint32_t		 kill_grace_ms;
 	uint32_t		 default_timeout_ms;	/* 0: none */
+	uint32_t		 max_procs;	/* 0: stage.c's default */
 	uint32_t		 retry_base_ms;	/* 0: 1000 */
 	char *const		*secrets;	/* masked in logs */
 	int			 auto_approve;	/* gate.approval: required

@@ -32,6 +32,7 @@
 #include "runner/stage.h"
 #include "runner/stage_prep.h"
 #include "runner/stage_spawn.h"
+#include "shared/cgroup.h"
 #include "shared/log.h"
 
 #define ST_READ_CHUNK	65536
@@ -74,6 +75,10 @@ struct lh_stage {
 	int			 have_end;
 	int			 tree_gone;	/* END: every process reaped */
 	int			 oom_hint;	/* stderr: "memory" */
+	struct lh_cgroup	 cg;		/* when have_cg */
+	int			 have_cg;
+	uint32_t		 max_procs;
+	uint64_t		 oom_kills;	/* from the cgroup */
 	char			 bwrap_err[160]; /* bwrap's own complaint */
 	int			 done;
 	struct lh_stage_result	 res;
@@ -231,6 +236,9 @@ st_kill_now(struct lh_stage *st)
 	/* bwrap: the namespace's init is in the group; when it dies the
 	 * kernel kills everything in the namespace */
 	(void)killpg(st->pid, SIGKILL);
+	/* and whatever left the group (setsid in mode none) */
+	if (st->have_cg)
+		(void)cgroup_stage_kill(&st->cg);
 }
 
 static void
@@ -457,6 +465,10 @@ st_exit_cb(evutil_socket_t fd, short what, void *arg)
 		st_seterr(st, "lost track of the stage process");
 	}
 	st->exited = 1;
+	if (st->have_cg && cgroup_stage_populated(&st->cg) == 1) {
+		st_system(st, "killing processes left in the stage's cgroup");
+		(void)cgroup_stage_kill(&st->cg);
+	}
 	event_del(st->ev_exit);
 	if (st->ev_report != NULL)
 		event_del(st->ev_report);
@@ -479,27 +491,69 @@ st_exit_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- end of a stage ---- */
 
+/* Exact figures from the stage's cgroup, for the whole tree. */
+static void
+st_cgroup_collect(struct lh_stage *st)
+{
+	struct lh_cgroup_stats	s;
+
+	if (cgroup_stage_stats(&st->cg, &s) == -1) {
+		log_warn("stage %s: cgroup statistics", st->name);
+		return;
+	}
+	st->res.cpu_seconds = s.cpu_seconds;
+	if (s.memory_peak > 0)
+		st->res.peak_memory_kb = (long)(s.memory_peak / 1024);
+	st->oom_kills = s.oom_kills;
+	if (s.oom_kills > 0)
+		st_system(st, "the stage reached its memory limit of %llu MiB: "
+		    "the kernel killed it", (unsigned long long)
+		    (st->memory_bytes >> 20));
+	if (s.pids_max_hits > 0) {
+		st->res.hit_process_limit = 1;
+		st_system(st, "the stage reached its limit of %u processes: "
+		    "%llu forks were refused", st->max_procs,
+		    (unsigned long long)s.pids_max_hits);
+	}
+}
+
+/* Without a memory cgroup: was it the memory limit? */
+static int
+st_rlimit_oom(const struct lh_stage *st)
+{
+	const struct lh_stage_result	*r = &st->res;
+	uint64_t			 peak = (uint64_t)r->peak_memory_kb *
+					    1024;
+
+	/* RLIMIT_AS makes allocations fail rather than killing: a failed
+	 * stage that got within half of its limit and then crashed or said
+	 * so on stderr ("out of memory", "Cannot allocate memory",
+	 * MemoryError, bad_alloc) was most likely stopped by it */
+	return st->memory_bytes > 0 && peak >= st->memory_bytes / 2 &&
+	    (st->oom_hint || r->term_signal != 0 || r->exit_code > 128);
+}
+
 static void
 st_classify(struct lh_stage *st)
 {
 	struct lh_stage_result	*r = &st->res;
-	uint64_t		 peak = (uint64_t)r->peak_memory_kb * 1024;
+	int			 oom;
 
-	if (r->exit_code == 0 && r->term_signal == 0)
+	/* a fork bomb whose first shell exits 0 still fails */
+	if (r->exit_code == 0 && r->term_signal == 0 &&
+	    !r->hit_process_limit)
 		return;
-	/* RLIMIT_AS makes allocations fail rather than killing: a failed
-	 * stage that got within half of its limit and then crashed or said
-	 * so on stderr ("out of memory", "Cannot allocate memory",
-	 * MemoryError, bad_alloc) was most likely stopped by it (cgroup v2
-	 * memory.events would be exact) */
-	if (st->memory_bytes > 0 && !r->timed_out && !r->cancelled &&
-	    peak >= st->memory_bytes / 2 &&
-	    (st->oom_hint || r->term_signal != 0 || r->exit_code > 128)) {
+	oom = st->have_cg && (st->cg.limited & LH_CG_MEMORY) ?
+	    st->oom_kills > 0 : st_rlimit_oom(st);
+	if (oom && !r->timed_out && !r->cancelled) {
 		r->killed_for_memory = 1;
 		st_seterr(st, "stopped by the memory limit of %llu MiB (peak "
 		    "%ld MiB)", (unsigned long long)(st->memory_bytes >> 20),
 		    r->peak_memory_kb / 1024);
 	}
+	if (r->hit_process_limit && !r->cancelled)
+		st_seterr(st, "stopped by the process limit of %u (a fork "
+		    "bomb, or raise max_procs)", st->max_procs);
 	if (st->bwrap_err[0] != '\0' && r->exit_code == 1)
 		st_seterr(st, "sandbox set-up failed: %s", st->bwrap_err);
 	if (r->timed_out)
@@ -538,6 +592,15 @@ st_collect_outputs(struct lh_stage *st)
 	}
 }
 
+static void
+st_cgroup_drop(struct lh_stage *st)
+{
+	if (!st->have_cg)
+		return;
+	cgroup_stage_destroy(&st->cg);
+	st->have_cg = 0;
+}
+
 /* Last thing done with st: on_done may free it. */
 static void
 st_finish(struct lh_stage *st)
@@ -556,6 +619,8 @@ st_finish(struct lh_stage *st)
 	if (st->res.started) {
 		st->res.duration_ms = (uint64_t)(spawn_mono_ms() -
 		    st->start_mono);
+		if (st->have_cg)
+			st_cgroup_collect(st);
 		st_classify(st);
 		if (st->outdir != NULL)
 			st_collect_outputs(st);
@@ -569,6 +634,7 @@ st_finish(struct lh_stage *st)
 	stage_scratch_put(st->outdir, st->out_drop, st->out_uid, st->out_gid,
 	    st->mode == LH_STAGE_BWRAP && st->have_end && st->tree_gone);
 	st->outdir = NULL;
+	st_cgroup_drop(st);
 	if (st->cbs.on_done != NULL)
 		st->cbs.on_done(st, &st->res, st->arg);
 }
@@ -664,6 +730,29 @@ st_reap_now(struct lh_stage *st)
 	st->exited = 1;
 }
 
+/* A cgroup with the stage's limits, when the spec offers a tree; else
+ * (or when it cannot be made) rlimits do the job. */
+static void
+st_cgroup_make(struct lh_stage *st, const struct lh_stage_spec *spec)
+{
+	static unsigned		 seq;
+	struct lh_cgroup_limits	 lim;
+	char			 name[64], err[256];
+
+	if (spec->cgroups == NULL || !spec->cgroups->usable)
+		return;
+	lim.memory_bytes = spec->memory_bytes;
+	lim.pids = st->max_procs;
+	lim.cpus = spec->cpus > 0 ? (uint32_t)spec->cpus : 0;
+	(void)snprintf(name, sizeof(name), "s%ld-%u", (long)getpid(), ++seq);
+	if (cgroup_stage_create(spec->cgroups, name, &lim, &st->cg, err,
+	    sizeof(err)) == -1) {
+		log_warnx("stage %s: %s: using rlimits", st->name, err);
+		return;
+	}
+	st->have_cg = 1;
+}
+
 /* What to exec; -1 with st's error set. */
 static int
 st_prepare(struct lh_stage *st, const struct lh_stage_spec *spec,
@@ -715,7 +804,11 @@ st_prepare(struct lh_stage *st, const struct lh_stage_spec *spec,
 	sp->argv = argv->v;
 	sp->envp = env->v;
 	sp->chdir = none ? spec->workspace : NULL;
-	stage_fill_spawn(sp, spec, st->memory_bytes);
+	st_cgroup_make(st, spec);
+	stage_fill_spawn(sp, spec, st->memory_bytes, st->have_cg ?
+	    st->cg.limited : 0);
+	if (st->have_cg)
+		sp->cgroup_fd = st->cg.procs_fd;
 	return 0;
  fail:
 	st_seterr(st, "%s", err[0] != '\0' ? err : "cannot prepare the stage");
@@ -731,7 +824,7 @@ st_launch(struct lh_stage *st, const struct lh_stage_spec *spec)
 	char			 err[512];
 	int			 child[2] = { -1, -1 }, sfd = -1, rc = -1;
 
-	memset(&sp, 0, sizeof(sp));
+	spawn_init(&sp);
 	if (st_prepare(st, spec, &sp, &env, &argv, &sfd) == -1 ||
 	    st_pipes(st, child) == -1)
 		goto out;
@@ -824,6 +917,7 @@ stage_start(struct event_base *base, const struct lh_stage_spec *spec,
 	st->grace_ms = spec->kill_grace_ms != 0 ? spec->kill_grace_ms :
 	    LH_STAGE_DEFAULT_GRACE_MS;
 	st->memory_bytes = spec->memory_bytes;
+	st->max_procs = stage_max_procs(spec);
 	st->output_limit = spec->output_limit != 0 ? spec->output_limit :
 	    LH_STAGE_DEFAULT_OUTPUT_LIMIT;
 	st->name = strdup(spec->name != NULL ? spec->name : "stage");
@@ -852,6 +946,7 @@ stage_free(struct lh_stage *st)
 	if (st->shepherd > 0 && !st->exited)
 		st_reap_now(st);
 	st_release(st);
+	st_cgroup_drop(st);
 	stage_scratch_put(st->outdir, st->out_drop, st->out_uid, st->out_gid,
 	    0);
 	logcap_free(st->lc);

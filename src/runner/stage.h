@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct lh_cgroup_tree;
 struct lh_stage;
 
 enum lh_stage_mode {
@@ -54,8 +55,11 @@ struct lh_stage_spec {
 	int		  network;	/* 1: keep the host network */
 	uint32_t	  timeout_ms;	/* wall clock; 0 = none */
 	uint32_t	  kill_grace_ms; /* SIGTERM -> SIGKILL */
-	uint64_t	  memory_bytes;	/* RLIMIT_AS per process; 0 = none */
-	int		  cpus;		/* CPU affinity count; 0 = all */
+	/* memory.max of the stage's cgroup, else RLIMIT_AS per process;
+	 * 0 = none */
+	uint64_t	  memory_bytes;
+	/* cpu.max of the stage's cgroup, else CPU affinity; 0 = all */
+	int		  cpus;
 	size_t		  log_limit;	/* log bytes kept: head + tail */
 	size_t		  output_limit;	/* max size of $LABHIT_OUTPUT */
 	char *const	 *secrets;	/* masked as *** in logs, outputs */
@@ -65,12 +69,17 @@ struct lh_stage_spec {
 	uid_t		  uid;
 	gid_t		  gid;
 	const char	 *user;
-	uint32_t	  max_procs;	/* RLIMIT_NPROC (counts per uid) */
+	/* pids.max of the stage's cgroup, else RLIMIT_NPROC (which counts
+	 * every process of the uid) */
+	uint32_t	  max_procs;
 	uint32_t	  max_files;	/* RLIMIT_NOFILE */
 	uint64_t	  max_file_bytes; /* RLIMIT_FSIZE */
 	/* host dir for the per-stage scratch dir holding the outputs
 	 * file; NULL = $TMPDIR or /tmp */
 	const char	 *state_dir;
+	/* where the stage gets a cgroup with its limits (cgroup.h); NULL
+	 * or not usable: rlimits only */
+	const struct lh_cgroup_tree *cgroups;
 };
 
 struct lh_stage_output {
@@ -88,7 +97,10 @@ struct lh_stage_result {
 	int		 cancelled;
 	int		 log_truncated;
 	double		 cpu_seconds;	/* user + system, whole tree */
-	long		 peak_memory_kb; /* largest RSS of one process */
+	/* the cgroup's peak when it has one, else the largest RSS of one
+	 * process */
+	long		 peak_memory_kb;
+	int		 hit_process_limit; /* a fork was refused (cgroup) */
 	uint64_t	 duration_ms;
 	uint64_t	 log_bytes;	/* produced, before the cap */
 	struct lh_stage_output *outputs;

@@ -25,8 +25,9 @@
 #include "runner/stage.h"
 #include "runner/stage_prep.h"
 #include "runner/stage_spawn.h"
-#include "shared/log.h"
+#include "shared/cgroup.h"
 #include "shared/errbuf.h"
+#include "shared/log.h"
 
 #define PR_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -366,11 +367,15 @@ stage_build_command(const struct lh_stage_spec *spec, const char *rootfs,
 
 void
 stage_fill_spawn(struct lh_spawn *sp, const struct lh_stage_spec *spec,
-    uint64_t memory_bytes)
+    uint64_t memory_bytes, unsigned cgroup_limited)
 {
-	sp->as_bytes = memory_bytes;
-	sp->nproc = spec->max_procs != 0 ? spec->max_procs :
-	    LH_STAGE_DEFAULT_NPROC;
+	/* a cgroup limit replaces its rlimit: memory.max counts what the
+	 * tree really uses, where RLIMIT_AS counts each process's address
+	 * space; pids.max counts this stage, RLIMIT_NPROC the whole uid */
+	if (!(cgroup_limited & LH_CG_MEMORY))
+		sp->as_bytes = memory_bytes;
+	if (!(cgroup_limited & LH_CG_PIDS))
+		sp->nproc = stage_max_procs(spec);
 	sp->nofile = spec->max_files != 0 ? spec->max_files :
 	    LH_STAGE_DEFAULT_NOFILE;
 	sp->fsize_bytes = spec->max_file_bytes != 0 ? spec->max_file_bytes :
@@ -379,7 +384,14 @@ stage_fill_spawn(struct lh_spawn *sp, const struct lh_stage_spec *spec,
 	if (spec->timeout_ms > 0)
 		sp->cpu_seconds = ((uint64_t)spec->timeout_ms + 999) / 1000 *
 		    (uint64_t)(spec->cpus > 0 ? spec->cpus : 1) + 1;
-	sp->cpus = spec->cpus;
+	if (!(cgroup_limited & LH_CG_CPU))
+		sp->cpus = spec->cpus;
+}
+
+uint32_t
+stage_max_procs(const struct lh_stage_spec *spec)
+{
+	return spec->max_procs != 0 ? spec->max_procs : LH_STAGE_DEFAULT_NPROC;
 }
 
 /*

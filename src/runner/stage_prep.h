@@ -47,9 +47,12 @@ void	stage_scratch_flush(void);
 int	stage_build_command(const struct lh_stage_spec *, const char *rootfs,
 	    const char *outdir, struct sbx_argv *cmd, struct sbx_argv *out,
 	    char *err, size_t errlen);
-/* Limits from the spec with their defaults. */
+/* Limits from the spec with their defaults; the rlimits standing in for
+ * the cgroup limits set (LH_CG_* bits) are left out. */
 void	stage_fill_spawn(struct lh_spawn *, const struct lh_stage_spec *,
-	    uint64_t memory_bytes);
+	    uint64_t memory_bytes, unsigned cgroup_limited);
+/* The spec's process limit or the default. */
+uint32_t stage_max_procs(const struct lh_stage_spec *);
 /* rm -rf without following symlinks; logs failures. */
 void	stage_rmtree(const char *dir);
 

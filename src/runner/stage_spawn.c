@@ -29,6 +29,7 @@
 
 enum sp_step {
 	SP_DUP = 1,
+	SP_CGROUP,
 	SP_SETPGID,
 	SP_RLIMIT,
 	SP_USER,
@@ -37,7 +38,7 @@ enum sp_step {
 };
 
 static const char *const sp_step_names[] = {
-	"", "dup2", "setpgid", "setrlimit", "setuid", "chdir", "execve",
+	"", "dup2", "joining its cgroup", "setpgid", "setrlimit", "setuid", "chdir", "execve",
 };
 
 struct sp_report {
@@ -139,6 +140,10 @@ sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent)
 {
 	struct rlimit		nocore = { 0, 0 };
 
+	/* into the stage's cgroup before anything is charged to it, and
+	 * while still allowed to (before the user switch) */
+	if (sp->cgroup_fd != -1 && write(sp->cgroup_fd, "0", 1) != 1)
+		sp_fail(errfd, SP_CGROUP);
 	/* its own process group: the unit the runner signals */
 	if (setpgid(0, 0) == -1)
 		sp_fail(errfd, SP_SETPGID);
@@ -203,20 +208,23 @@ sp_on_alarm(int sig)
 
 /*
  * In the shepherd: 0 /dev/null, 1 and 2 the stage pipes, 3 the extra fd,
- * 4 the report pipe (close-on-exec); every other fd of the runner (sockets,
+ * 4 the report pipe and 5 the cgroup.procs file (both close-on-exec,
+ * sp->cgroup_fd is changed to match); every other fd of the runner (sockets,
  * other stages' pipes) is closed so the shepherd holds none of them open.
  */
 static int
-sp_arrange_fds(const struct lh_spawn *sp, int devnull, int repfd)
+sp_arrange_fds(struct lh_spawn *sp, int devnull, int repfd)
 {
-	int	dn, out, err, extra = -1, rep;
+	int	dn, out, err, extra = -1, rep, cg = -1;
 
 	if ((dn = fcntl(devnull, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (out = fcntl(sp->fd_out, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (err = fcntl(sp->fd_err, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (rep = fcntl(repfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (sp->fd_extra != -1 &&
-	    (extra = fcntl(sp->fd_extra, F_DUPFD_CLOEXEC, 10)) == -1))
+	    (extra = fcntl(sp->fd_extra, F_DUPFD_CLOEXEC, 10)) == -1) ||
+	    (sp->cgroup_fd != -1 &&
+	    (cg = fcntl(sp->cgroup_fd, F_DUPFD_CLOEXEC, 10)) == -1))
 		return -1;
 	if (dup2(dn, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1 ||
 	    dup2(rep, 4) == -1 || fcntl(4, F_SETFD, FD_CLOEXEC) == -1)
@@ -226,7 +234,12 @@ sp_arrange_fds(const struct lh_spawn *sp, int devnull, int repfd)
 			return -1;
 	} else
 		(void)close(3);
-	if (syscall(SYS_close_range, 5U, ~0U, 0U) == -1)
+	if (cg != -1) {
+		if (dup3(cg, 5, O_CLOEXEC) == -1)
+			return -1;
+		sp->cgroup_fd = 5;
+	}
+	if (syscall(SYS_close_range, cg != -1 ? 6U : 5U, ~0U, 0U) == -1)
 		return -1;
 	return 4;
 }
@@ -266,7 +279,7 @@ sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 }
 
 static void __attribute__((noreturn))
-sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset,
+sp_shepherd(struct lh_spawn *sp, int devnull, int repfd, int offset,
     pid_t parent)
 {
 	struct lh_spawn_msg		 m;
@@ -332,6 +345,13 @@ sp_shepherd(const struct lh_spawn *sp, int devnull, int repfd, int offset,
 	_exit(0);
 }
 
+void
+spawn_init(struct lh_spawn *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->fd_out = sp->fd_err = sp->fd_extra = sp->cgroup_fd = -1;
+}
+
 int
 spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
     size_t errlen)
@@ -364,8 +384,10 @@ spawn_stage(const struct lh_spawn *sp, struct lh_spawned *out, char *err,
 		return -1;
 	}
 	if (pid == 0) {
+		struct lh_spawn	own = *sp;	/* the fds move */
+
 		close(pfd[0]);
-		sp_shepherd(sp, devnull, pfd[1], offset, self);
+		sp_shepherd(&own, devnull, pfd[1], offset, self);
 	}
 	close(devnull);
 	close(pfd[1]);

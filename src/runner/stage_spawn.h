@@ -20,6 +20,8 @@ struct lh_spawn {
 	int		 fd_out;	/* becomes fd 1 */
 	int		 fd_err;	/* becomes fd 2 */
 	int		 fd_extra;	/* becomes fd 3, or -1 */
+	int		 cgroup_fd;	/* cgroup.procs the stage process
+					 * joins first, or -1 */
 	int		 drop_user;	/* setgroups/setgid/setuid below */
 	uid_t		 uid;
 	gid_t		 gid;
@@ -30,6 +32,9 @@ struct lh_spawn {
 	uint64_t	 nofile;	/* RLIMIT_NOFILE; 0 = unchanged */
 	int		 cpus;		/* affinity to this many CPUs; 0 = all */
 };
+
+/* An lh_spawn with no fds and no limits. */
+void	spawn_init(struct lh_spawn *);
 
 /*
  * A started stage: a shepherd process (a fork of ours, its own session,

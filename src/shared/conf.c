@@ -74,6 +74,7 @@ static const struct key_def keys[] = {
 	{ "stage_output_limit", KT_SIZE, OFF(stage_output_limit), "64KiB", 0, 0, NULL, NULL },
 	{ "stage_kill_grace", KT_DURATION, OFF(stage_kill_grace_ms), "10s", 0, 0, NULL, NULL },
 	{ "stage_timeout", KT_DURATION, OFF(default_stage_timeout_ms), "1h", 0, 0, NULL, NULL },
+	{ "stage_max_processes", KT_INT, OFF(stage_max_processes), "1024", 16, 1000000, NULL, NULL },
 	{ "stage_user", KT_STRING, OFF(stage_user), "nobody", 0, 0, NULL, NULL },
 	{ "jwt_secret", KT_STRING, OFF(jwt_secret), "", 0, 0, NULL, "JWT_SECRET" },
 	{ "github_client_id", KT_STRING, OFF(github_client_id), "", 0, 0, NULL, "GITHUB_CLIENT_ID" },

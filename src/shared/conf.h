@@ -65,6 +65,7 @@ struct lh_config {
 	size_t	 stage_output_limit;
 	uint32_t stage_kill_grace_ms;
 	uint32_t default_stage_timeout_ms;
+	int	 stage_max_processes;	/* pids.max (or RLIMIT_NPROC) */
 	char	*stage_user;	/* unprivileged user stages run as when root */
 
 	/* secrets from the spec's environment variables (never logged) */

@@ -7,7 +7,8 @@ src_shared_libshared_a_SOURCES = \
 	src/shared/ipc.c src/shared/ipc.h \
 	src/shared/ratelimit.c src/shared/ratelimit.h \
 	src/shared/proc.c src/shared/proc.h \
-	src/shared/errbuf.c src/shared/errbuf.h
+	src/shared/errbuf.c src/shared/errbuf.h \
+	src/shared/cgroup.c src/shared/cgroup.h
 LABHIT_LIBS += src/shared/libshared.a
 
 check_PROGRAMS += tests/unit/check_config
@@ -21,3 +22,8 @@ tests_unit_check_ipc_LDADD = $(TEST_LDADD)
 tests_unit_check_ratelimit_SOURCES = tests/unit/check_ratelimit.c
 tests_unit_check_ratelimit_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_ipc tests/unit/check_ratelimit
+# cgroup v2 discovery and set-up refusals (the kernel part: check_cgroup)
+check_PROGRAMS += tests/unit/check_cgroup_parse
+tests_unit_check_cgroup_parse_SOURCES = tests/unit/check_cgroup_parse.c
+tests_unit_check_cgroup_parse_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_cgroup_parse

@@ -18,7 +18,13 @@
 #include <unistd.h>
 
 #include "runner/stage.h"
+#include "shared/cgroup.h"
 #include "tests/lib/testlib.h"
+
+/* Under the VM harness (LABHIT_TEST_CGROUP=required) every stage gets a
+ * cgroup with its limits; elsewhere the rlimit fallback is what runs. */
+static struct lh_cgroup_tree	 cg_tree;
+static char			 cg_dir[4096];
 
 struct run {
 	struct event_base		*base;
@@ -79,6 +85,7 @@ spec_init(struct lh_stage_spec *sp, struct run *r, const char *script)
 	sp->workspace = r->ws;
 	sp->timeout_ms = 20000;
 	sp->kill_grace_ms = 1000;
+	sp->cgroups = cg_tree.usable ? &cg_tree : NULL;
 }
 
 static const struct lh_stage_result *
@@ -831,6 +838,18 @@ main(void)
 	    "true >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "bubblewrap cannot run here: skipped\n");
 		return 77;
+	}
+	if (tl_cgroup_required()) {
+		char why[512] = "";
+
+		if (tl_cgroup_own(cg_dir, sizeof(cg_dir), why,
+		    sizeof(why)) == -1 || cgroup_tree_setup(&cg_tree, cg_dir,
+		    geteuid(), getegid()) == -1 ||
+		    cg_tree.controllers != LH_CG_ALL) {
+			fprintf(stderr, "check_stage: cgroup limits required: "
+			    "%s%s\n", why, cg_tree.why);
+			return EXIT_FAILURE;
+		}
 	}
 	sr = srunner_create(stage_suite());
 	srunner_run_all(sr, CK_NORMAL);

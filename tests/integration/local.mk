@@ -33,3 +33,9 @@ check_PROGRAMS += tests/integration/check_serve_admin
 tests_integration_check_serve_admin_SOURCES = tests/integration/check_serve_admin.c
 tests_integration_check_serve_admin_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/check_serve_admin
+
+# Stage cgroups on the real kernel (more of it inside tests/vm).
+check_PROGRAMS += tests/integration/check_cgroup
+tests_integration_check_cgroup_SOURCES = tests/integration/check_cgroup.c
+tests_integration_check_cgroup_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/check_cgroup

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/cgroup.h"
 #include "tests/lib/testlib.h"
 
 int
@@ -379,6 +380,9 @@ tl_server_start(struct tl_server *s, const char *const extra[],
 		/* A test that fails or times out must not leave a server
 		 * behind: the master dies with the test process. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (s->cgroup_procs != NULL && cgroup_join(s->cgroup_procs) ==
+		    -1)
+			_exit(126);
 		fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd != -1) {
 			dup2(fd, 2);

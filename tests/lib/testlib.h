@@ -33,6 +33,16 @@ int tl_run(char *const argv[], char **out);
  * reaped, and -1 is returned (*out still gets what it printed). */
 int tl_run_timeout(char *const argv[], char **out, int timeout_ms);
 
+/* LABHIT_TEST_CGROUP=required: the VM harness runs us alone in a cgroup
+ * v2 dir with every controller, and cgroup limits must work. */
+int tl_cgroup_required(void);
+/* Puts us alone in a cgroup dir we may delegate (under required: the
+ * harness's; else a fresh child of ours): 0 and dir, or -1 and why. */
+int tl_cgroup_own(char *dir, size_t len, char *why, size_t whylen);
+/* Moves us back up and removes dir with everything below it (not under
+ * required). */
+void tl_cgroup_release(const char *dir);
+
 /* A `labhit serve` started on 127.0.0.1:0 with its own state directory. */
 struct tl_server {
 	pid_t	 pid;
@@ -40,6 +50,8 @@ struct tl_server {
 	char	*log_path;	/* STATE_DIR/server.log (stderr) */
 	int	 port;
 	int	 own_dir;
+	/* set before start: a cgroup.procs the server is started in */
+	const char *cgroup_procs;
 };
 
 /* Starts `labhit serve --listen 127.0.0.1:0 --state-dir DIR
