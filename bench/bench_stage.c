@@ -1,8 +1,9 @@
 /*
  * bench_stage.c: cost of one stage launch through the stage executor
  * (stage_start .. on_done, bwrap sandbox) against a bare launch of the
- * same bwrap command line and a bare fork+exec of `sh -c`. Run by
- * bench/run.sh; prints Markdown table rows.
+ * same bwrap command line and a bare fork+exec of `sh -c`; when started
+ * alone in a cgroup it may delegate (bench/run.sh does that), also through
+ * the executor with a cgroup per stage. Prints Markdown table rows.
  *   bench_stage [N]
  */
 #include "config.h"
@@ -19,6 +20,7 @@
 
 #include "runner/sandbox.h"
 #include "runner/stage.h"
+#include "shared/cgroup.h"
 
 static double
 now_ms(void)
@@ -45,7 +47,7 @@ on_done(struct lh_stage *st, const struct lh_stage_result *r, void *arg)
 
 /* n stages, at most par at once, through the executor. */
 static double
-run_engine(const char *ws, int n, int par)
+run_engine(const char *ws, int n, int par, const struct lh_cgroup_tree *cg)
 {
 	static const struct lh_stage_cbs cbs = { NULL, on_done };
 	struct lh_stage_spec	 sp;
@@ -59,6 +61,11 @@ run_engine(const char *ws, int n, int par)
 	sp.name = "bench";
 	sp.script = "echo hi";
 	sp.workspace = ws;
+	if ((sp.cgroups = cg) != NULL) {
+		/* limits written, where the controllers are there */
+		sp.memory_bytes = 256ull << 20;
+		sp.cpus = 1;
+	}
 	t0 = now_ms();
 	while (started < n) {
 		batch = n - started < par ? n - started : par;
@@ -127,28 +134,30 @@ median(double *v, int n)
  * all three alike; medians of single launches. */
 static int
 run_interleaved(const char *ws, char *const *cmd, char *const *bwrap,
-    int n, double *shc, double *bare, double *eng)
+    int n, const struct lh_cgroup_tree *cg, double out[4])
 {
-	double	*a, *b, *c;
-	int	 i;
+	double	*v[4];
+	int	 i, k, rc = -1;
 
-	a = calloc((size_t)n, sizeof(*a));
-	b = calloc((size_t)n, sizeof(*b));
-	c = calloc((size_t)n, sizeof(*c));
-	if (a == NULL || b == NULL || c == NULL)
-		return -1;
+	for (k = 0; k < 4; k++)
+		v[k] = calloc((size_t)n, sizeof(double));
+	for (k = 0; k < 4; k++)
+		if (v[k] == NULL)
+			goto out;
 	for (i = 0; i < n; i++) {
-		a[i] = run_bare(cmd, 1, 1);
-		b[i] = run_bare(bwrap, 1, 1);
-		c[i] = run_engine(ws, 1, 1);
+		v[0][i] = run_bare(cmd, 1, 1);
+		v[1][i] = run_bare(bwrap, 1, 1);
+		v[2][i] = run_engine(ws, 1, 1, NULL);
+		if (cg != NULL)
+			v[3][i] = run_engine(ws, 1, 1, cg);
 	}
-	*shc = median(a, n);
-	*bare = median(b, n);
-	*eng = median(c, n);
-	free(a);
-	free(b);
-	free(c);
-	return 0;
+	for (k = 0; k < 4; k++)
+		out[k] = median(v[k], n);
+	rc = 0;
+ out:
+	for (k = 0; k < 4; k++)
+		free(v[k]);
+	return rc;
 }
 
 int
@@ -160,7 +169,9 @@ main(int argc, char **argv)
 	struct sbx_params	 p;
 	struct sbx_argv		 a = { NULL, 0, 0 };
 	char			 ws[] = "/tmp/labhit-bench-XXXXXX", err[256];
-	double			 eng, bare, eng20, bare20, shc;
+	struct lh_cgroup_tree	 tree;
+	const struct lh_cgroup_tree *cg = NULL;
+	double			 seq[4], eng20, bare20, cg20 = 0;
 	int			 n = argc > 1 ? atoi(argv[1]) : 200;
 
 	if (n <= 0 || mkdtemp(ws) == NULL)
@@ -176,19 +187,33 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	(void)run_engine(ws, 5, 1);	/* warm up */
-	if (run_interleaved(ws, cmd, a.v, n, &shc, &bare, &eng) == -1)
+	if (cgroup_tree_auto(&tree, geteuid(), getegid()) == 0)
+		cg = &tree;
+	else
+		fprintf(stderr, "no cgroup rows: %s\n", tree.why);
+	(void)run_engine(ws, 5, 1, cg);	/* warm up */
+	if (run_interleaved(ws, cmd, a.v, n, cg, seq) == -1)
 		return 1;
 	bare20 = run_bare(a.v, n, 20);
-	eng20 = run_engine(ws, n, 20);
+	eng20 = run_engine(ws, n, 20, NULL);
+	if (cg != NULL)
+		cg20 = run_engine(ws, n, 20, cg);
 	/* sequential rows: medians; fan-out rows: wall time / n */
-	printf("| fork+exec sh -c (no sandbox) | 1 | %d | %.2f | |\n", n, shc);
-	printf("| bare bwrap launch | 1 | %d | %.2f | |\n", n, bare);
+	printf("| fork+exec sh -c (no sandbox) | 1 | %d | %.2f | |\n", n,
+	    seq[0]);
+	printf("| bare bwrap launch | 1 | %d | %.2f | |\n", n, seq[1]);
 	printf("| stage executor (bwrap) | 1 | %d | %.2f | %+.0f%% |\n", n,
-	    eng, (eng / bare - 1) * 100);
+	    seq[2], (seq[2] / seq[1] - 1) * 100);
+	if (cg != NULL)
+		printf("| stage executor (bwrap), cgroup per stage | 1 | %d | "
+		    "%.2f | %+.0f%% |\n", n, seq[3], (seq[3] / seq[1] - 1) *
+		    100);
 	printf("| bare bwrap launch | 20 | %d | %.2f | |\n", n, bare20);
 	printf("| stage executor (bwrap) | 20 | %d | %.2f | %+.0f%% |\n", n,
 	    eng20, (eng20 / bare20 - 1) * 100);
+	if (cg != NULL)
+		printf("| stage executor (bwrap), cgroup per stage | 20 | %d | "
+		    "%.2f | %+.0f%% |\n", n, cg20, (cg20 / bare20 - 1) * 100);
 	printf("(stage_start itself: %.2f ms per call)\n", start_ms / nstart);
 	sbx_argv_free(&a);
 	(void)rmdir(ws);

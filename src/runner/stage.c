@@ -808,7 +808,7 @@ st_prepare(struct lh_stage *st, const struct lh_stage_spec *spec,
 	stage_fill_spawn(sp, spec, st->memory_bytes, st->have_cg ?
 	    st->cg.limited : 0);
 	if (st->have_cg)
-		sp->cgroup_fd = st->cg.procs_fd;
+		sp->cgroup_fd = st->cg.dirfd;
 	return 0;
  fail:
 	st_seterr(st, "%s", err[0] != '\0' ? err : "cannot prepare the stage");

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -136,13 +137,15 @@ sp_affinity(int cpus, int offset)
 }
 
 static void __attribute__((noreturn))
-sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent)
+sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent,
+    int join_fd)
 {
 	struct rlimit		nocore = { 0, 0 };
 
-	/* into the stage's cgroup before anything is charged to it, and
-	 * while still allowed to (before the user switch) */
-	if (sp->cgroup_fd != -1 && write(sp->cgroup_fd, "0", 1) != 1)
+	/* into the stage's cgroup (unless clone3 put it there) before
+	 * anything is charged to it, and while still allowed to (before the
+	 * user switch) */
+	if (join_fd != -1 && write(join_fd, "0", 1) != 1)
 		sp_fail(errfd, SP_CGROUP);
 	/* its own process group: the unit the runner signals */
 	if (setpgid(0, 0) == -1)
@@ -208,7 +211,7 @@ sp_on_alarm(int sig)
 
 /*
  * In the shepherd: 0 /dev/null, 1 and 2 the stage pipes, 3 the extra fd,
- * 4 the report pipe and 5 the cgroup.procs file (both close-on-exec,
+ * 4 the report pipe and 5 the stage's cgroup dir (both close-on-exec,
  * sp->cgroup_fd is changed to match); every other fd of the runner (sockets,
  * other stages' pipes) is closed so the shepherd holds none of them open.
  */
@@ -244,29 +247,96 @@ sp_arrange_fds(struct lh_spawn *sp, int devnull, int repfd)
 	return 4;
 }
 
+/* clone3's arguments up to the cgroup field (Linux 5.7), declared here
+ * because glibc does not wrap clone3. */
+struct sp_clone_args {
+	uint64_t	flags;
+	uint64_t	pidfd;
+	uint64_t	child_tid;
+	uint64_t	parent_tid;
+	uint64_t	exit_signal;
+	uint64_t	stack;
+	uint64_t	stack_size;
+	uint64_t	tls;
+	uint64_t	set_tid;
+	uint64_t	set_tid_size;
+	uint64_t	cgroup;
+};
+#define SP_CLONE_INTO_CGROUP	0x200000000ULL
+
+/*
+ * A fork that starts in the given cgroup. Moving a process afterwards
+ * (writing cgroup.procs) takes the cgroup threadgroup lock for writing,
+ * which waits for an RCU grace period: about 10 ms a stage when stages
+ * start one at a time. -1 with ENOSYS or E2BIG before Linux 5.7.
+ */
+static pid_t
+sp_fork_into(int cgroup_dirfd)
+{
+	struct sp_clone_args	ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = SP_CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgroup_dirfd;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* Its own function: nothing of the caller's lives across the vfork. */
+static pid_t
+sp_vfork(const struct lh_spawn *sp, const int ep[2], int offset, pid_t self,
+    int join_fd)
+{
+	pid_t	child;
+
+	if ((child = vfork()) == 0) {
+		close(ep[0]);
+		sp_child(sp, ep[1], offset, self, join_fd);
+	}
+	return child;
+}
+
 /*
  * In the shepherd: starts the stage process and waits until it exec'ed
- * (r->step 0) or failed (r says where). vfork: there is no copy of the
- * shepherd's page tables to make and tear down again at exec; sp_child
- * only makes system calls and ends in execve or _exit.
+ * (r->step 0) or failed (r says where). Into a cgroup: clone3, else (or
+ * on a kernel without it) vfork: there is no copy of the shepherd's page
+ * tables to make and tear down again at exec; sp_child only makes system
+ * calls and ends in execve or _exit.
  */
 static pid_t
 sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 {
-	pid_t	child, self = getpid();
+	pid_t	child = -1, self = getpid();
 	ssize_t	n;
-	int	ep[2];
+	int	ep[2], join_fd = -1;
 
 	if (pipe2(ep, O_CLOEXEC) == -1)
 		return -1;
-	if ((child = vfork()) == -1) {
+	if (sp->cgroup_fd != -1) {
+		child = sp_fork_into(sp->cgroup_fd);
+		if ((child == -1 && errno != ENOSYS && errno != E2BIG) ||
+		    (child == -1 && (join_fd = openat(sp->cgroup_fd,
+		    "cgroup.procs", O_WRONLY | O_CLOEXEC)) == -1)) {
+			r->step = SP_CGROUP;
+			r->err = errno;
+			close(ep[0]);
+			close(ep[1]);
+			errno = r->err;
+			return -1;
+		}
+	}
+	if (child == -1)
+		child = sp_vfork(sp, ep, offset, self, join_fd);
+	else if (child == 0) {
+		close(ep[0]);
+		sp_child(sp, ep[1], offset, self, -1);
+	}
+	if (join_fd != -1)
+		close(join_fd);
+	if (child == -1) {
 		close(ep[0]);
 		close(ep[1]);
 		return -1;
-	}
-	if (child == 0) {
-		close(ep[0]);
-		sp_child(sp, ep[1], offset, self);
 	}
 	close(ep[1]);
 	do
@@ -306,8 +376,9 @@ sp_shepherd(struct lh_spawn *sp, int devnull, int repfd, int offset,
 	if (getppid() != parent)	/* the runner died before the prctl */
 		_exit(127);
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	r.step = 0;
 	if ((child = sp_start_child(sp, offset, &r)) == -1) {
-		m.step = SP_DUP;
+		m.step = r.step != 0 ? r.step : SP_DUP;
 		m.err = errno;
 		(void)!write(repfd, &m, sizeof(m));
 		_exit(127);

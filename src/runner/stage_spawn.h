@@ -20,8 +20,8 @@ struct lh_spawn {
 	int		 fd_out;	/* becomes fd 1 */
 	int		 fd_err;	/* becomes fd 2 */
 	int		 fd_extra;	/* becomes fd 3, or -1 */
-	int		 cgroup_fd;	/* cgroup.procs the stage process
-					 * joins first, or -1 */
+	int		 cgroup_fd;	/* directory of the cgroup the stage
+					 * process starts in, or -1 */
 	int		 drop_user;	/* setgroups/setgid/setuid below */
 	uid_t		 uid;
 	gid_t		 gid;

@@ -574,7 +574,7 @@ cgroup_stage_create(const struct lh_cgroup_tree *t, const char *name,
 	int	sfd;
 
 	memset(cg, 0, sizeof(*cg));
-	cg->dirfd = cg->procs_fd = -1;
+	cg->dirfd = -1;
 	if (!t->usable) {
 		(void)snprintf(err, errlen, "%s", t->why);
 		return -1;
@@ -600,8 +600,7 @@ cgroup_stage_create(const struct lh_cgroup_tree *t, const char *name,
 	}
 	cg->dirfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(sfd);
-	if (cg->dirfd == -1 || (cg->procs_fd = openat(cg->dirfd,
-	    "cgroup.procs", O_WRONLY | O_CLOEXEC)) == -1) {
+	if (cg->dirfd == -1) {
 		(void)snprintf(err, errlen, "cannot open cgroup %s: %s",
 		    cg->path, strerror(errno));
 		cgroup_stage_destroy(cg);
@@ -691,11 +690,9 @@ cgroup_stage_destroy(struct lh_cgroup *cg)
 	char	*slash, parent[PATH_MAX];
 	int	 pfd;
 
-	if (cg->procs_fd != -1)
-		close(cg->procs_fd);
 	if (cg->dirfd != -1)
 		close(cg->dirfd);
-	cg->procs_fd = cg->dirfd = -1;
+	cg->dirfd = -1;
 	if (cg->path[0] == '\0')
 		return;
 	memcpy(parent, cg->path, sizeof(parent));

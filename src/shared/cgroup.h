@@ -28,11 +28,10 @@ struct lh_cgroup_tree {
 	char		why[256];
 };
 
-/* One stage's cgroup. procs_fd: its cgroup.procs, for the stage process
- * to write "0" into (close-on-exec). */
+/* One stage's cgroup; dirfd (close-on-exec) is what clone3's
+ * CLONE_INTO_CGROUP takes. */
 struct lh_cgroup {
 	int		dirfd;
-	int		procs_fd;
 	unsigned	limited;	/* LH_CG_*: limits that were set */
 	char		path[PATH_MAX];
 };

@@ -177,7 +177,7 @@ START_TEST(test_limits_written)
 
 	ck_assert_int_eq(cgroup_stage_create(&tree, "limits-1", &lim, &cg, err,
 	    sizeof(err)), 0);
-	ck_assert_int_ge(cg.procs_fd, 0);
+	ck_assert_int_ge(cg.dirfd, 0);
 	ck_assert_uint_eq(cg.limited, tree.controllers);
 	if (tree.controllers & LH_CG_MEMORY) {
 		assert_cg_file(cg.path, "memory.max", "67108864\n");
