@@ -322,6 +322,9 @@ master_child_exited(struct master *m, struct child *c, int wstatus)
 		    c->slot, (long)c->pid, how);
 	TAILQ_REMOVE(&m->children, c, entry);
 	master_child_close_channel(c);
+	/* a runner's stages died with it; their cgroups stay until now */
+	if (c->role == LH_ROLE_RUNNER)
+		cgroup_tree_sweep(&m->cgroups, c->pid);
 	if (!expected) {
 		if (c->role == LH_ROLE_WORKER)
 			rehome_backlog(m, c->slot);

@@ -735,7 +735,6 @@ st_reap_now(struct lh_stage *st)
 static void
 st_cgroup_make(struct lh_stage *st, const struct lh_stage_spec *spec)
 {
-	static unsigned		 seq;
 	struct lh_cgroup_limits	 lim;
 	char			 name[64], err[256];
 
@@ -744,7 +743,7 @@ st_cgroup_make(struct lh_stage *st, const struct lh_stage_spec *spec)
 	lim.memory_bytes = spec->memory_bytes;
 	lim.pids = st->max_procs;
 	lim.cpus = spec->cpus > 0 ? (uint32_t)spec->cpus : 0;
-	(void)snprintf(name, sizeof(name), "s%ld-%u", (long)getpid(), ++seq);
+	cgroup_stage_name(name, sizeof(name));
 	if (cgroup_stage_create(spec->cgroups, name, &lim, &st->cg, err,
 	    sizeof(err)) == -1) {
 		log_warnx("stage %s: %s: using rlimits", st->name, err);

@@ -335,9 +335,10 @@ cg_remove(int parentfd, const char *name)
 	return unlinkat(parentfd, name, AT_REMOVEDIR);
 }
 
-/* Removes the cgroups an earlier crash left in stages. */
+/* Removes the cgroups in stages whose names start with prefix (NULL:
+ * all), killing what is left in them. */
 static void
-cg_sweep(int stagesfd)
+cg_sweep(int stagesfd, const char *prefix)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -349,11 +350,13 @@ cg_sweep(int stagesfd)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    (prefix != NULL && strncmp(de->d_name, prefix,
+		    strlen(prefix)) != 0))
 			continue;
 		if (cg_remove(stagesfd, de->d_name) == 0)
-			log_info("cgroup: removed %s left by an earlier run",
-			    de->d_name);
+			log_info("cgroup: removed %s, left behind by a process "
+			    "that ended", de->d_name);
 		else
 			log_warn("cgroup: cannot remove leftover %s",
 			    de->d_name);
@@ -392,7 +395,7 @@ cg_make_stages(struct lh_cgroup_tree *t, int dirfd, const char *dir,
 		cg_why(t, "cannot open %s/stages: %s", dir, strerror(errno));
 		return -1;
 	}
-	cg_sweep(sfd);
+	cg_sweep(sfd, NULL);
 	t->controllers = cg_enable(sfd, enabled);
 	if (owner != geteuid()) {
 		if (fchown(sfd, owner, group) == -1) {
@@ -520,6 +523,20 @@ cgroup_tree_auto(struct lh_cgroup_tree *t, uid_t owner, gid_t group)
 	return cgroup_tree_setup(t, dir, owner, group);
 }
 
+void
+cgroup_tree_sweep(const struct lh_cgroup_tree *t, pid_t pid)
+{
+	char	prefix[32];
+	int	sfd;
+
+	if (!t->usable || (sfd = open(t->stages, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return;
+	(void)snprintf(prefix, sizeof(prefix), "s%ld-", (long)pid);
+	cg_sweep(sfd, prefix);
+	close(sfd);
+}
+
 int
 cgroup_tree_leaf(const struct lh_cgroup_tree *t, const char *name,
     char *procs, size_t len)
@@ -564,6 +581,14 @@ cg_limit(int dirfd, const char *file, uint64_t v, const char *suffix)
 		return -1;
 	}
 	return 0;
+}
+
+void
+cgroup_stage_name(char *buf, size_t len)
+{
+	static unsigned	seq;
+
+	(void)snprintf(buf, len, "s%ld-%u", (long)getpid(), ++seq);
 }
 
 int

@@ -81,6 +81,11 @@ int	cgroup_tree_attach(struct lh_cgroup_tree *, const char *stages);
  * cgroup, or attached when it lives in a "stages" subtree. */
 int	cgroup_tree_auto(struct lh_cgroup_tree *, uid_t owner, gid_t group);
 
+/* Removes the stage cgroups a process that died left (a crashed
+ * runner's), killing anything still in them. */
+void	cgroup_tree_sweep(const struct lh_cgroup_tree *, pid_t);
+/* The name of the next stage cgroup of this process: "s<pid>-<n>". */
+void	cgroup_stage_name(char *buf, size_t len);
 /* Makes tree->stages/name for a process that runs stages (a runner) and
  * puts its cgroup.procs path in procs. */
 int	cgroup_tree_leaf(const struct lh_cgroup_tree *, const char *name,

@@ -386,6 +386,7 @@ START_TEST(test_serve_delegated)
 	    "2", NULL };
 	struct tl_server	 s;
 	char			 dir[PATH_MAX], procs[PATH_MAX + 16], *log;
+	char			 stale[PATH_MAX + 64];
 	pid_t			 pids[4];
 	int			 n;
 
@@ -429,6 +430,14 @@ START_TEST(test_serve_delegated)
 		    "%s", text);
 		free(text);
 	}
+	/* a runner that dies leaves its stage cgroups to the master */
+	ck_assert_int_lt(snprintf(stale, sizeof(stale), "%s/stages/s%ld-7",
+	    dir, (long)pids[0]), (int)sizeof(stale));
+	ck_assert_int_eq(mkdir(stale, 0755), 0);
+	ck_assert_int_eq(kill(pids[0], SIGKILL), 0);
+	for (n = 0; n < 500 && access(stale, F_OK) == 0; n++)
+		usleep(10000);
+	ck_assert_msg(access(stale, F_OK) == -1, "%s is still there", stale);
 	tl_server_stop(&s);
 }
 END_TEST
