@@ -543,8 +543,8 @@ END_TEST
 /* `labhit run` alone in a delegated cgroup sets its own tree up. */
 START_TEST(test_labhit_run_delegated)
 {
-	char	 dir[PATH_MAX], procs[PATH_MAX + 16], *ws, *pl, *conf, *out;
-	char	*argv[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	char	 dir[PATH_MAX], procs[PATH_MAX + 16], *ws, *pl, *out;
+	char	*argv[] = { NULL, NULL, NULL, NULL, NULL };
 	int	 fds[2], status, fd;
 	pid_t	 child;
 	size_t	 len = 0, cap = 0;
@@ -563,17 +563,14 @@ START_TEST(test_labhit_run_delegated)
 	    "    run: echo fine\n"
 	    "    sandbox:\n      resources:\n        memory: 48Mi\n"
 	    "        cpu: 1\n");
-	conf = tl_write_file(ws, "labhit.conf", "stage_max_processes = 32\n");
 	ck_assert_int_lt(snprintf(dir, sizeof(dir), "%s/run-cli", cg_dir),
 	    (int)sizeof(dir));
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	(void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	argv[0] = (char *)(uintptr_t)tl_bin();
-	argv[1] = (char *)(uintptr_t)"-c";
-	argv[2] = conf;
-	argv[3] = (char *)(uintptr_t)"run";
-	argv[4] = (char *)(uintptr_t)"--json";
-	argv[5] = pl;
+	argv[1] = (char *)(uintptr_t)"run";
+	argv[2] = (char *)(uintptr_t)"--json";
+	argv[3] = pl;
 	ck_assert_int_eq(pipe(fds), 0);
 	ck_assert_int_ne(child = fork(), -1);
 	if (child == 0) {
@@ -583,7 +580,8 @@ START_TEST(test_labhit_run_delegated)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		if (chdir(ws) == -1)
+		if (chdir(ws) == -1 ||
+		    setenv("LABHIT_STAGE_MAX_PROCESSES", "32", 1) == -1)
 			_exit(91);
 		execv(argv[0], argv);
 		_exit(92);
@@ -616,7 +614,6 @@ START_TEST(test_labhit_run_delegated)
 	ck_assert_msg(strstr(out, "fine") != NULL, "%s", out);
 	free(out);
 	free(pl);
-	free(conf);
 	tl_rmtree(ws);
 	free(ws);
 }
