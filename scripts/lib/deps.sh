@@ -8,8 +8,9 @@ libsqlite3-dev libseccomp-dev check libsystemd-dev bubblewrap curl"
 
 # What the test suite needs on top: a PostgreSQL server for the store suite,
 # clang and its runtimes for the fuzz targets, chromium for the playground
-# browser test.
-LABHIT_TEST_PACKAGES="postgresql sqlite3 clang libclang-rt-14-dev procps chromium"
+# browser test, qemu and a static busybox for the cgroup v2 VM test.
+LABHIT_TEST_PACKAGES="postgresql sqlite3 clang libclang-rt-14-dev procps chromium
+qemu-system-x86 busybox-static"
 
 # ensure_packages PKG...: installs the ones that are missing with apt-get.
 ensure_packages() {
