@@ -27,86 +27,10 @@
 #include "runner/stage.h"
 #include "shared/cgroup.h"
 #include "tests/lib/testlib.h"
+#include "tests/lib/testlib_stage.h"
 
 static char			cg_dir[PATH_MAX];	/* we own it */
 static struct lh_cgroup_tree	tree;
-
-struct run {
-	struct event_base		*base;
-	struct lh_stage			*st;
-	const struct lh_stage_result	*res;
-	char				*log;
-	size_t				 len;
-	char				*ws;
-};
-
-static void
-on_log(struct lh_stage *st, enum lh_stream s, const char *line, size_t len,
-    int64_t ts, void *arg)
-{
-	struct run	*r = arg;
-	char		*n;
-
-	(void)st;
-	(void)ts;
-	ck_assert_ptr_nonnull(n = realloc(r->log, r->len + len + 4));
-	r->log = n;
-	r->log[r->len++] = s == LH_STREAM_STDOUT ? 'O' :
-	    s == LH_STREAM_STDERR ? 'E' : 'S';
-	r->log[r->len++] = ':';
-	memcpy(r->log + r->len, line, len);
-	r->len += len;
-	r->log[r->len++] = '\n';
-	r->log[r->len] = '\0';
-}
-
-static void
-on_done(struct lh_stage *st, const struct lh_stage_result *res, void *arg)
-{
-	struct run	*r = arg;
-
-	(void)st;
-	r->res = res;
-}
-
-static const struct lh_stage_cbs cbs = { on_log, on_done };
-
-static void
-spec_init(struct lh_stage_spec *sp, struct run *r, const char *script)
-{
-	memset(r, 0, sizeof(*r));
-	ck_assert_ptr_nonnull(r->base = event_base_new());
-	ck_assert_ptr_nonnull(r->ws = tl_tempdir());
-	ck_assert_int_eq(chmod(r->ws, 0755), 0);
-	memset(sp, 0, sizeof(*sp));
-	sp->name = "cg";
-	sp->script = script;
-	sp->workspace = r->ws;
-	sp->timeout_ms = 60000;
-	sp->kill_grace_ms = 1000;
-	sp->cgroups = &tree;
-}
-
-static const struct lh_stage_result *
-run_spec(struct run *r, const struct lh_stage_spec *sp)
-{
-	ck_assert_ptr_nonnull(r->st = stage_start(r->base, sp, &cbs, r));
-	ck_assert_int_ne(event_base_dispatch(r->base), -1);
-	ck_assert_ptr_nonnull(r->res);
-	if (r->log == NULL)
-		ck_assert_ptr_nonnull(r->log = strdup(""));
-	return r->res;
-}
-
-static void
-run_free(struct run *r)
-{
-	stage_free(r->st);
-	event_base_free(r->base);
-	tl_rmtree(r->ws);
-	free(r->ws);
-	free(r->log);
-}
 
 /* Number of cgroups below tree.stages. */
 static int
@@ -142,6 +66,33 @@ assert_cg_file(const char *dir, const char *file, const char *want)
 	ck_assert_msg(strcmp(text, want) == 0, "%s/%s: \"%s\", not \"%s\"",
 	    dir, file, text, want);
 	free(text);
+}
+
+/* A child that waits in cgroup dir until killed; returns once it is in. */
+static pid_t
+park_in(const char *dir)
+{
+	char	procs[PATH_MAX + 16], *text;
+	pid_t	child;
+	int	i, in = 0;
+
+	(void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	ck_assert_int_ne(child = fork(), -1);
+	if (child == 0) {
+		if (cgroup_join(procs) == -1)
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	for (i = 0; i < 500 && !in; i++) {
+		text = read_cg(dir, "cgroup.procs");
+		in = text[0] != '\0';
+		free(text);
+		if (!in)
+			usleep(10000);
+	}
+	ck_assert_msg(in, "child %ld never got into %s", (long)child, dir);
+	return child;
 }
 
 /* ---- on every kernel with a cgroup2 mount ---- */
@@ -210,27 +161,27 @@ END_TEST
 START_TEST(test_stage_in_its_cgroup)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 want[64];
 
-	spec_init(&sp, &r, "cat /proc/self/cgroup");
+	tl_stage_init(&sp, &r, "cat /proc/self/cgroup");
 	sp.mode = LH_STAGE_NONE;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	(void)snprintf(want, sizeof(want), "/stages/s%ld-", (long)getpid());
 	ck_assert_msg(strstr(r.log, want) != NULL, "%s", r.log);
 	ck_assert_int_eq(stage_cgroups(), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* bwrap: its own cgroup namespace, rooted at the stage's cgroup */
-	spec_init(&sp, &r, "cat /proc/self/cgroup; echo ok");
-	res = run_spec(&r, &sp);
+	tl_stage_init(&sp, &r, "cat /proc/self/cgroup; echo ok");
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	ck_assert_msg(strstr(r.log, "O:0::/\n") != NULL, "%s", r.log);
 	ck_assert_double_gt(res->cpu_seconds, 0.0);
 	ck_assert_int_eq(stage_cgroups(), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -238,15 +189,15 @@ END_TEST
 START_TEST(test_leftover_killed)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 path[PATH_MAX], *text;
 	long				 pid;
 
-	spec_init(&sp, &r, "setsid sleep 300 </dev/null >/dev/null 2>&1 & "
+	tl_stage_init(&sp, &r, "setsid sleep 300 </dev/null >/dev/null 2>&1 & "
 	    "echo $! > escaped.pid");
 	sp.mode = LH_STAGE_NONE;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	(void)snprintf(path, sizeof(path), "%s/escaped.pid", r.ws);
 	ck_assert_ptr_nonnull(text = tl_read_file(path, NULL));
@@ -257,7 +208,7 @@ START_TEST(test_leftover_killed)
 	ck_assert_int_eq(stage_cgroups(), 0);
 	ck_assert_int_eq(kill((pid_t)pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -267,32 +218,14 @@ START_TEST(test_sweep_on_setup)
 {
 	struct lh_cgroup_tree	again;
 	struct stat		sb;
-	char			stale[PATH_MAX], procs[PATH_MAX + 16];
+	char			stale[PATH_MAX];
 	pid_t			child;
-	int			status, fd;
+	int			status;
 
 	ck_assert_int_lt(snprintf(stale, sizeof(stale), "%s/s99999-1",
 	    tree.stages), (int)sizeof(stale));
 	ck_assert_int_eq(mkdir(stale, 0755), 0);
-	(void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", stale);
-	ck_assert_int_ne(child = fork(), -1);
-	if (child == 0) {
-		if ((fd = open(procs, O_WRONLY)) == -1 || write(fd, "0", 1) != 1)
-			_exit(2);
-		close(fd);
-		pause();
-		_exit(3);
-	}
-	/* until the child is in */
-	for (fd = 0; fd < 500; fd++) {
-		char *p = read_cg(stale, "cgroup.procs");
-		int in = p[0] != '\0';
-
-		free(p);
-		if (in)
-			break;
-		usleep(10000);
-	}
+	child = park_in(stale);
 	ck_assert_int_eq(cgroup_tree_setup(&again, cg_dir, geteuid(),
 	    getegid()), 0);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
@@ -307,9 +240,8 @@ START_TEST(test_refusals)
 {
 	struct lh_cgroup_tree	t;
 	char			mnt[PATH_MAX], crowd[PATH_MAX], *text;
-	char			procs[PATH_MAX + 16];
 	pid_t			child;
-	int			status, fd, i;
+	int			status, i;
 
 	/* the root of the hierarchy */
 	ck_assert_ptr_nonnull(text = tl_read_file("/proc/self/mountinfo",
@@ -325,23 +257,7 @@ START_TEST(test_refusals)
 	ck_assert_int_lt(snprintf(crowd, sizeof(crowd), "%s/crowd", cg_dir),
 	    (int)sizeof(crowd));
 	ck_assert_int_eq(mkdir(crowd, 0755), 0);
-	(void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", crowd);
-	ck_assert_int_ne(child = fork(), -1);
-	if (child == 0) {
-		if ((fd = open(procs, O_WRONLY)) == -1 || write(fd, "0", 1) != 1)
-			_exit(2);
-		close(fd);
-		pause();
-		_exit(3);
-	}
-	for (i = 0; i < 500; i++) {
-		text = read_cg(crowd, "cgroup.procs");
-		status = text[0] != '\0';
-		free(text);
-		if (status)
-			break;
-		usleep(10000);
-	}
+	child = park_in(crowd);
 	ck_assert_int_eq(cgroup_tree_setup(&t, crowd, geteuid(), getegid()),
 	    -1);
 	ck_assert_msg(strstr(t.why, "holds other processes") != NULL, "%s",
@@ -447,12 +363,12 @@ END_TEST
 START_TEST(test_memory_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
+	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
 	sp.memory_bytes = 64ull << 20;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_msg(res->killed_for_memory == 1, "exit %d sig %d: %s: %s",
 	    res->exit_code, res->term_signal, res->error, r.log);
@@ -464,31 +380,31 @@ START_TEST(test_memory_limit)
 	ck_assert_msg(strstr(r.log, "S:the stage reached its memory limit")
 	    != NULL, "%s", r.log);
 	ck_assert_int_eq(stage_cgroups(), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* the limit is on memory used, not on address space reserved */
-	spec_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 22; i++) "
+	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 22; i++) "
 	    "s = s s; print length(s) }'");
 	sp.memory_bytes = 64ull << 20;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	ck_assert_int_eq(res->killed_for_memory, 0);
 	ck_assert_msg(strstr(r.log, "O:4194304\n") != NULL, "%s", r.log);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_process_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
 	/* the stage user's other processes do not count, only the stage's */
-	spec_init(&sp, &r, "i=0; while [ $i -lt 200 ]; do sleep 30 & "
+	tl_stage_init(&sp, &r, "i=0; while [ $i -lt 200 ]; do sleep 30 & "
 	    "i=$((i+1)); done; echo all-forked");
 	sp.max_procs = 40;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_int_eq(res->hit_process_limit, 1);
 	ck_assert_msg(strstr(r.log, "all-forked") == NULL, "%s", r.log);
@@ -497,27 +413,27 @@ START_TEST(test_process_limit)
 	ck_assert_msg(strstr(r.log, "S:the stage reached its limit of 40 "
 	    "processes") != NULL, "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 20000);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* the classic bomb under a shell that exits 0 still fails */
-	spec_init(&sp, &r, "b() { b | b & }; b; sleep 3; exit 0");
+	tl_stage_init(&sp, &r, "b() { b | b & }; b; sleep 3; exit 0");
 	sp.max_procs = 40;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->exit_code, 0);
 	ck_assert_int_eq(res->hit_process_limit, 1);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_msg(strstr(res->error, "process limit") != NULL, "%s",
 	    res->error);
 	ck_assert_int_eq(stage_cgroups(), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* under the limit: fine */
-	spec_init(&sp, &r, "for i in 1 2 3 4 5; do sleep 1 & done; wait");
+	tl_stage_init(&sp, &r, "for i in 1 2 3 4 5; do sleep 1 & done; wait");
 	sp.max_procs = 40;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	ck_assert_int_eq(res->hit_process_limit, 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -526,17 +442,17 @@ END_TEST
 START_TEST(test_cpu_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "yes >/dev/null & a=$!; yes >/dev/null & b=$!; "
+	tl_stage_init(&sp, &r, "yes >/dev/null & a=$!; yes >/dev/null & b=$!; "
 	    "sleep 2; kill $a $b");
 	sp.cpus = 1;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
 	ck_assert_msg(res->cpu_seconds <= 2.6 && res->cpu_seconds > 0.2,
 	    "cpu %.2f s", res->cpu_seconds);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -669,6 +585,7 @@ main(void)
 		tl_cgroup_release(cg_dir);
 		return EXIT_FAILURE;
 	}
+	tl_stage_cgroups = &tree;
 	if (tl_cgroup_required() && tree.controllers != LH_CG_ALL) {
 		fprintf(stderr, "check_cgroup: controllers required, have "
 		    "%#x: %s\n", tree.controllers, tree.why);

@@ -20,127 +20,38 @@
 #include "runner/stage.h"
 #include "shared/cgroup.h"
 #include "tests/lib/testlib.h"
+#include "tests/lib/testlib_stage.h"
 
 /* Under the VM harness (LABHIT_TEST_CGROUP=required) every stage gets a
  * cgroup with its limits; elsewhere the rlimit fallback is what runs. */
 static struct lh_cgroup_tree	 cg_tree;
 static char			 cg_dir[4096];
 
-struct run {
-	struct event_base		*base;
-	struct lh_stage			*st;
-	const struct lh_stage_result	*res;
-	char				*log;	/* "O:line\n", "E:", "S:" */
-	size_t				 len;
-	size_t				 cap;
-	int				 done;
-	char				*ws;
-};
-
-static void
-on_log(struct lh_stage *st, enum lh_stream s, const char *line, size_t len,
-    int64_t ts, void *arg)
-{
-	struct run	*r = arg;
-	char		*n;
-
-	(void)st;
-	ck_assert_int_gt(ts, 1600000000000LL);
-	while (r->len + len + 4 > r->cap) {
-		r->cap = r->cap == 0 ? 4096 : r->cap * 2;
-		ck_assert_ptr_nonnull(n = realloc(r->log, r->cap));
-		r->log = n;
-	}
-	r->log[r->len++] = s == LH_STREAM_STDOUT ? 'O' :
-	    s == LH_STREAM_STDERR ? 'E' : 'S';
-	r->log[r->len++] = ':';
-	memcpy(r->log + r->len, line, len);
-	r->len += len;
-	r->log[r->len++] = '\n';
-	r->log[r->len] = '\0';
-}
-
-static void
-on_done(struct lh_stage *st, const struct lh_stage_result *res, void *arg)
-{
-	struct run	*r = arg;
-
-	ck_assert_ptr_eq(st, r->st);
-	ck_assert_int_eq(r->done, 0);
-	r->done = 1;
-	r->res = res;
-}
-
-static const struct lh_stage_cbs cbs = { on_log, on_done };
-
-static void
-spec_init(struct lh_stage_spec *sp, struct run *r, const char *script)
-{
-	memset(r, 0, sizeof(*r));
-	ck_assert_ptr_nonnull(r->base = event_base_new());
-	ck_assert_ptr_nonnull(r->ws = tl_tempdir());
-	memset(sp, 0, sizeof(*sp));
-	sp->name = "test";
-	sp->script = script;
-	sp->workspace = r->ws;
-	sp->timeout_ms = 20000;
-	sp->kill_grace_ms = 1000;
-	sp->cgroups = cg_tree.usable ? &cg_tree : NULL;
-}
-
-static const struct lh_stage_result *
-run_spec(struct run *r, const struct lh_stage_spec *sp)
-{
-	ck_assert_ptr_nonnull(r->st = stage_start(r->base, sp, &cbs, r));
-	ck_assert_int_eq(r->done, 0);	/* never from inside stage_start */
-	ck_assert_int_ne(event_base_dispatch(r->base), -1);
-	ck_assert_int_eq(r->done, 1);
-	if (r->log == NULL)
-		ck_assert_ptr_nonnull(r->log = strdup(""));
-	return r->res;
-}
-
-static void
-run_free(struct run *r)
-{
-	stage_free(r->st);
-	event_base_free(r->base);
-	tl_rmtree(r->ws);
-	free(r->ws);
-	free(r->log);
-}
-
-static int
-has(const struct run *r, const char *s)
-{
-	return strstr(r->log, s) != NULL;
-}
-
 START_TEST(test_echo_and_exit_codes)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "echo hello; echo oops >&2; exit 3");
-	res = run_spec(&r, &sp);
+	tl_stage_init(&sp, &r, "echo hello; echo oops >&2; exit 3");
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->started, 1);
 	ck_assert_int_eq(res->exit_code, 3);
 	ck_assert_int_eq(res->term_signal, 0);
 	ck_assert(!stage_result_ok(res));
-	ck_assert_msg(has(&r, "O:hello\n") && has(&r, "E:oops\n"), "%s", r.log);
+	ck_assert_msg(tl_stage_has(&r, "O:hello\n") && tl_stage_has(&r, "E:oops\n"), "%s", r.log);
 	ck_assert_str_eq(res->error, "exited with code 3");
-	run_free(&r);
+	tl_stage_free(&r);
 
-	spec_init(&sp, &r, "false; echo not reached");	/* sh -e */
-	res = run_spec(&r, &sp);
+	tl_stage_init(&sp, &r, "false; echo not reached");	/* sh -e */
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->exit_code, 1);
-	ck_assert(!has(&r, "not reached"));
-	run_free(&r);
+	ck_assert(!tl_stage_has(&r, "not reached"));
+	tl_stage_free(&r);
 
-	spec_init(&sp, &r, "id -u; i=0; while [ $i -lt 300000 ]; do "
+	tl_stage_init(&sp, &r, "id -u; i=0; while [ $i -lt 300000 ]; do "
 	    "i=$((i+1)); done");
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(stage_result_ok(res));
 	/* the busy loop ran in the namespace, below bwrap: still counted */
 	ck_assert_msg(res->cpu_seconds > 0.05, "cpu %f", res->cpu_seconds);
@@ -148,8 +59,8 @@ START_TEST(test_echo_and_exit_codes)
 	ck_assert_int_eq(res->exit_code, 0);
 	ck_assert_str_eq(res->error, "");
 	/* never root inside */
-	ck_assert_msg(!has(&r, "O:0\n"), "%s", r.log);
-	run_free(&r);
+	ck_assert_msg(!tl_stage_has(&r, "O:0\n"), "%s", r.log);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -159,38 +70,38 @@ START_TEST(test_env_scrubbed)
 	static char		 e2[] = "X=$(touch /workspace/pwned)";
 	char *const		 env[] = { e1, e2, NULL };
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	char			 path[512];
 
 	ck_assert_int_eq(setenv("LABHIT_HOST_ONLY", "leaked", 1), 0);
-	spec_init(&sp, &r, "env; echo \"x=$X\"");
+	tl_stage_init(&sp, &r, "env; echo \"x=$X\"");
 	sp.env = env;
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert_msg(!has(&r, "LABHIT_HOST_ONLY") && !has(&r, "leaked"),
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert_msg(!tl_stage_has(&r, "LABHIT_HOST_ONLY") && !tl_stage_has(&r, "leaked"),
 	    "%s", r.log);
-	ck_assert(has(&r, "O:HOME=/workspace\n"));
-	ck_assert(has(&r, "O:CI=true\n"));
-	ck_assert(has(&r, "O:LANG=C.UTF-8\n"));
-	ck_assert(has(&r, "O:LABHIT_OUTPUT=/run/labhit/output\n"));
-	ck_assert(has(&r, "O:FOO=bar baz\n"));
-	ck_assert(has(&r, "O:x=$(touch /workspace/pwned)\n"));
+	ck_assert(tl_stage_has(&r, "O:HOME=/workspace\n"));
+	ck_assert(tl_stage_has(&r, "O:CI=true\n"));
+	ck_assert(tl_stage_has(&r, "O:LANG=C.UTF-8\n"));
+	ck_assert(tl_stage_has(&r, "O:LABHIT_OUTPUT=/run/labhit/output\n"));
+	ck_assert(tl_stage_has(&r, "O:FOO=bar baz\n"));
+	ck_assert(tl_stage_has(&r, "O:x=$(touch /workspace/pwned)\n"));
 	(void)snprintf(path, sizeof(path), "%s/pwned", r.ws);
 	ck_assert_int_ne(access(path, F_OK), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_workspace_shared)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	char			 path[512], buf[64] = "";
 	FILE			*f;
 
-	spec_init(&sp, &r, "pwd; echo data > /workspace/f.txt; mkdir -p sub;"
+	tl_stage_init(&sp, &r, "pwd; echo data > /workspace/f.txt; mkdir -p sub;"
 	    " echo x > sub/y");
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert(has(&r, "O:/workspace\n"));
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert(tl_stage_has(&r, "O:/workspace\n"));
 	(void)snprintf(path, sizeof(path), "%s/f.txt", r.ws);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
@@ -198,14 +109,14 @@ START_TEST(test_workspace_shared)
 	ck_assert_str_eq(buf, "data\n");
 	(void)snprintf(path, sizeof(path), "%s/sub/y", r.ws);
 	ck_assert_int_eq(access(path, F_OK), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_readonly_host)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	char			 script[1024], probe[256];
 
 	(void)snprintf(probe, sizeof(probe), "/tmp/labhit-probe-%d",
@@ -216,22 +127,22 @@ START_TEST(test_readonly_host)
 	    "touch /x 2>/dev/null || echo root-denied\n"
 	    "mkdir /newdir 2>/dev/null || echo mkdir-denied\n"
 	    "echo t > %s && echo tmp-private\n", probe);
-	spec_init(&sp, &r, script);
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert_msg(has(&r, "O:usr-denied\n") && has(&r, "O:etc-denied\n") &&
-	    has(&r, "O:root-denied\n") && has(&r, "O:mkdir-denied\n"), "%s",
+	tl_stage_init(&sp, &r, script);
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert_msg(tl_stage_has(&r, "O:usr-denied\n") && tl_stage_has(&r, "O:etc-denied\n") &&
+	    tl_stage_has(&r, "O:root-denied\n") && tl_stage_has(&r, "O:mkdir-denied\n"), "%s",
 	    r.log);
-	ck_assert(has(&r, "O:tmp-private\n"));
+	ck_assert(tl_stage_has(&r, "O:tmp-private\n"));
 	ck_assert_int_ne(access(probe, F_OK), 0);	/* not the host /tmp */
 	ck_assert_int_ne(access("/x", F_OK), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_host_files_hidden)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	char			 script[1024], *dir, path[512];
 	FILE			*f;
 
@@ -247,21 +158,21 @@ START_TEST(test_host_files_hidden)
 	    "ls /etc/labhit >/dev/null 2>&1 || echo etc-labhit-hidden\n"
 	    "ls /root >/dev/null 2>&1 || echo root-hidden\n"
 	    "test -e /etc/shadow || echo shadow-hidden\n", path);
-	spec_init(&sp, &r, script);
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert_msg(!has(&r, "topsecret"), "%s", r.log);
-	ck_assert(has(&r, "O:host-file-hidden\n"));
-	ck_assert(has(&r, "O:etc-labhit-hidden\n"));
-	ck_assert(has(&r, "O:root-hidden\n"));
-	ck_assert(has(&r, "O:shadow-hidden\n"));
-	run_free(&r);
+	tl_stage_init(&sp, &r, script);
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert_msg(!tl_stage_has(&r, "topsecret"), "%s", r.log);
+	ck_assert(tl_stage_has(&r, "O:host-file-hidden\n"));
+	ck_assert(tl_stage_has(&r, "O:etc-labhit-hidden\n"));
+	ck_assert(tl_stage_has(&r, "O:root-hidden\n"));
+	ck_assert(tl_stage_has(&r, "O:shadow-hidden\n"));
+	tl_stage_free(&r);
 	tl_rmtree(dir);
 	free(dir);
 }
 END_TEST
 
 static int
-count_ifaces(const struct run *r)
+count_ifaces(const struct tl_stage_run *r)
 {
 	const char	*p;
 	int		 n = 0;
@@ -288,22 +199,22 @@ host_ifaces(void)
 START_TEST(test_no_network)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	const char		*script = "tail -n +3 /proc/net/dev | "
 	    "while read name rest; do echo \"iface $name\"; done";
 
-	spec_init(&sp, &r, script);
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert_msg(count_ifaces(&r) == 1 && has(&r, "O:iface lo:\n"),
+	tl_stage_init(&sp, &r, script);
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert_msg(count_ifaces(&r) == 1 && tl_stage_has(&r, "O:iface lo:\n"),
 	    "%s", r.log);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* with network allowed, the host's interfaces are there */
-	spec_init(&sp, &r, script);
+	tl_stage_init(&sp, &r, script);
 	sp.network = 1;
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
 	ck_assert_msg(count_ifaces(&r) == host_ifaces(), "%s", r.log);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -316,47 +227,47 @@ bomb_uid(void)
 START_TEST(test_fork_bomb)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "i=0; while [ $i -lt 500 ]; do sleep 30 & "
+	tl_stage_init(&sp, &r, "i=0; while [ $i -lt 500 ]; do sleep 30 & "
 	    "i=$((i+1)); done; echo all-forked");
 	/* RLIMIT_NPROC counts every process of the user: a uid of its own
 	 * keeps other suites' stages (all "nobody") out of the count */
 	sp.uid = sp.gid = bomb_uid();
 	sp.max_procs = 40;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_int_ne(res->exit_code, 0);
-	ck_assert_msg(!has(&r, "all-forked") && has(&r, "fork"), "%s", r.log);
+	ck_assert_msg(!tl_stage_has(&r, "all-forked") && tl_stage_has(&r, "fork"), "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 10000);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* the classic one, ended by its timeout */
-	spec_init(&sp, &r, "b() { b | b & }; b; sleep 60");
+	tl_stage_init(&sp, &r, "b() { b | b & }; b; sleep 60");
 	sp.uid = sp.gid = bomb_uid();
 	sp.max_procs = 40;
 	sp.timeout_ms = 1500;
 	sp.kill_grace_ms = 300;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	/* ended by the timeout, or earlier when the bomb left the main
 	 * shell no process to fork for its sleep */
-	ck_assert_msg(res->timed_out == 1 || has(&r, "fork"), "%s", r.log);
+	ck_assert_msg(res->timed_out == 1 || tl_stage_has(&r, "fork"), "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 8000);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_memory_hog)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
+	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
 	sp.memory_bytes = 64ull << 20;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_msg(res->killed_for_memory == 1, "peak %ld kB, exit %d "
 	    "sig %d: %s", res->peak_memory_kb, res->exit_code,
@@ -365,128 +276,128 @@ START_TEST(test_memory_hog)
 	    res->error);
 	ck_assert_int_le(res->peak_memory_kb, 64 << 10);
 	ck_assert_int_gt(res->peak_memory_kb, 1024);
-	run_free(&r);
+	tl_stage_free(&r);
 
 	/* a normal failure under a memory limit is not blamed on memory */
-	spec_init(&sp, &r, "exit 4");
+	tl_stage_init(&sp, &r, "exit 4");
 	sp.memory_bytes = 64ull << 20;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->killed_for_memory, 0);
-	run_free(&r);
+	tl_stage_free(&r);
 	/* not even after using most of it */
-	spec_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 24; i++) "
+	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 24; i++) "
 	    "s = s s; print length(s); exit 1 }'");
 	sp.memory_bytes = 48ull << 20;
-	res = run_spec(&r, &sp);
-	ck_assert_msg(has(&r, "O:16777216\n"), "%s", r.log);
+	res = tl_stage_run(&r, &sp);
+	ck_assert_msg(tl_stage_has(&r, "O:16777216\n"), "%s", r.log);
 	ck_assert_int_eq(res->exit_code, 1);
 	ck_assert_int_ge(res->peak_memory_kb, 24 << 10);
 	ck_assert_int_eq(res->killed_for_memory, 0);
 	ck_assert_str_eq(res->error, "exited with code 1");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_gigabyte_stdout)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "yes 0123456789012345678901234567890123456789"
+	tl_stage_init(&sp, &r, "yes 0123456789012345678901234567890123456789"
 	    "0123456789012345678901234567890123456789 | head -c 1000000000;"
 	    " echo; echo the-end");
 	sp.log_limit = 64 * 1024;
 	sp.timeout_ms = 50000;	/* slow under ASan on a loaded machine */
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s", res->error);
 	ck_assert_int_eq(res->log_truncated, 1);
 	ck_assert_uint_eq(res->log_bytes, 1000000000ull + 1 + 8);
 	ck_assert_uint_lt(r.len, 64 * 1024 + 2048);
-	ck_assert(has(&r, "S:log truncated"));
+	ck_assert(tl_stage_has(&r, "S:log truncated"));
 	/* the tail is kept: the last line is there, after the marker */
 	ck_assert_ptr_nonnull(strstr(strstr(r.log, "S:log truncated"),
 	    "O:the-end\n"));
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_timeout_sigterm)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
 	/* a stage that handles SIGTERM gets to run its handler */
-	spec_init(&sp, &r, "trap 'echo got-term; exit 5' TERM; sleep 100 & "
+	tl_stage_init(&sp, &r, "trap 'echo got-term; exit 5' TERM; sleep 100 & "
 	    "wait");
 	sp.timeout_ms = 500;
 	sp.kill_grace_ms = 5000;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->timed_out, 1);
-	ck_assert_msg(has(&r, "O:got-term\n"), "%s", r.log);
+	ck_assert_msg(tl_stage_has(&r, "O:got-term\n"), "%s", r.log);
 	ck_assert_int_eq(res->exit_code, 5);
 	ck_assert_uint_ge(res->duration_ms, 450);
 	ck_assert_uint_lt(res->duration_ms, 3000);	/* before the grace */
 	ck_assert(!stage_result_ok(res));
 	ck_assert_ptr_nonnull(strstr(res->error, "timed out"));
-	run_free(&r);
+	tl_stage_free(&r);
 
-	spec_init(&sp, &r, "sleep 100");
+	tl_stage_init(&sp, &r, "sleep 100");
 	sp.timeout_ms = 300;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->timed_out, 1);
 	ck_assert_int_eq(res->term_signal, 15);
 	ck_assert_uint_lt(res->duration_ms, 3000);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_sigterm_ignored)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 
-	spec_init(&sp, &r, "trap '' TERM; echo ready; "
+	tl_stage_init(&sp, &r, "trap '' TERM; echo ready; "
 	    "while :; do sleep 1; done");
 	sp.timeout_ms = 300;
 	sp.kill_grace_ms = 700;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->timed_out, 1);
 	ck_assert_int_eq(res->term_signal, 9);
 	ck_assert_uint_ge(res->duration_ms, 950);	/* waited the grace */
 	ck_assert_uint_lt(res->duration_ms, 4000);
-	ck_assert_msg(has(&r, "S:stage still running") && has(&r, "SIGKILL"),
+	ck_assert_msg(tl_stage_has(&r, "S:stage still running") && tl_stage_has(&r, "SIGKILL"),
 	    "%s", r.log);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_seccomp_in_sandbox)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 
-	spec_init(&sp, &r, "unshare -U true 2>/dev/null || echo "
+	tl_stage_init(&sp, &r, "unshare -U true 2>/dev/null || echo "
 	    "unshare-denied; unshare -r true 2>/dev/null || echo "
 	    "userns-denied; echo end");
-	ck_assert(stage_result_ok(run_spec(&r, &sp)));
-	ck_assert_msg(has(&r, "O:unshare-denied\n") &&
-	    has(&r, "O:userns-denied\n"), "%s", r.log);
-	run_free(&r);
+	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
+	ck_assert_msg(tl_stage_has(&r, "O:unshare-denied\n") &&
+	    tl_stage_has(&r, "O:userns-denied\n"), "%s", r.log);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_free_running)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	struct timeval		 tv = { 0, 300000 };
 	pid_t			 pid;
 
-	spec_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &cbs, &r));
+	tl_stage_init(&sp, &r, "sleep 100");
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
 	/* let it get going, then drop it */
 	ck_assert_int_eq(event_base_loopexit(r.base, &tv), 0);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
@@ -498,7 +409,7 @@ START_TEST(test_free_running)
 	ck_assert_int_eq(kill(pid, 0), -1);
 	if (r.log == NULL)
 		r.log = strdup("");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -507,18 +418,18 @@ START_TEST(test_exec_failure)
 	static char		 a0[] = "/nonexistent/tool";
 	char *const		 argv[] = { a0, NULL };
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result *res;
 
-	spec_init(&sp, &r, NULL);
+	tl_stage_init(&sp, &r, NULL);
 	sp.argv = argv;
 	sp.mode = LH_STAGE_NONE;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->started, 0);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_msg(strcmp(res->error, "cannot run /nonexistent/tool: "
 	    "No such file or directory") == 0, "%s", res->error);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -526,10 +437,10 @@ END_TEST
 START_TEST(test_cancel_and_free_at_once)
 {
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 
-	spec_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &cbs, &r));
+	tl_stage_init(&sp, &r, "sleep 100");
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
 	stage_cancel(r.st);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
 	ck_assert_int_eq(r.done, 1);
@@ -539,14 +450,14 @@ START_TEST(test_cancel_and_free_at_once)
 	r.st = NULL;
 	r.done = 0;
 
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &cbs, &r));
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
 	stage_free(r.st);
 	r.st = NULL;
 	ck_assert_int_eq(r.done, 0);
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);	/* all reaped */
 	if (r.log == NULL)
 		r.log = strdup("");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -554,25 +465,25 @@ END_TEST
 START_TEST(test_sandbox_setup_error)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 ws[512], *saved;
 
 	if (geteuid() != 0)
 		return;		/* no user switch, nothing to trip over */
-	spec_init(&sp, &r, "true");
+	tl_stage_init(&sp, &r, "true");
 	ck_assert_int_eq(chmod(r.ws, 0700), 0);
 	(void)snprintf(ws, sizeof(ws), "%s/hidden-ws", r.ws);
 	ck_assert_int_eq(mkdir(ws, 0755), 0);
 	saved = r.ws;
 	sp.workspace = ws;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_msg(strncmp(res->error, "sandbox set-up failed: bwrap: ",
 	    30) == 0, "%s", res->error);
 	ck_assert_ptr_nonnull(strstr(res->error, "hidden-ws"));
 	r.ws = saved;
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -587,11 +498,11 @@ cancel_cb(evutil_socket_t fd, short what, void *arg)
 START_TEST(test_cancel)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	struct timeval			 tv = { 0, 200000 };
 
-	spec_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &cbs, &r));
+	tl_stage_init(&sp, &r, "sleep 100");
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
 	ck_assert_int_eq(event_base_once(r.base, -1, EV_TIMEOUT, cancel_cb,
 	    r.st, &tv), 0);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
@@ -603,7 +514,7 @@ START_TEST(test_cancel)
 	stage_cancel(r.st);	/* after the end: no effect */
 	if (r.log == NULL)
 		r.log = strdup("");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -612,34 +523,34 @@ START_TEST(test_secret_masking)
 	static char		 s1[] = "s3cr3t-value";
 	char *const		 secrets[] = { s1, NULL };
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result *res;
 
 	/* the secret leaves the stage in two writes, 200 ms apart */
-	spec_init(&sp, &r, "printf 'token=s3cr'; sleep 0.2; "
+	tl_stage_init(&sp, &r, "printf 'token=s3cr'; sleep 0.2; "
 	    "printf '3t-value!\\n'; echo \"k=s3cr3t-value\" >> \"$LABHIT_OUTPUT\"");
 	sp.secrets = secrets;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(stage_result_ok(res));
-	ck_assert_msg(has(&r, "O:token=***!\n") && !has(&r, "s3cr"), "%s",
+	ck_assert_msg(tl_stage_has(&r, "O:token=***!\n") && !tl_stage_has(&r, "s3cr"), "%s",
 	    r.log);
 	ck_assert_uint_eq(res->n_outputs, 1);
 	ck_assert_str_eq(res->outputs[0].value, "***");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_outputs)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	size_t				 i;
 	int				 seen = 0;
 
-	spec_init(&sp, &r, "echo 'version=1.2.3' >> \"$LABHIT_OUTPUT\"\n"
+	tl_stage_init(&sp, &r, "echo 'version=1.2.3' >> \"$LABHIT_OUTPUT\"\n"
 	    "printf 'notes<<EOF\\nline 1\\nline 2\\nEOF\\n' >> $LABHIT_OUTPUT");
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s", res->error);
 	ck_assert_uint_eq(res->n_outputs, 2);
 	for (i = 0; i < res->n_outputs; i++) {
@@ -653,39 +564,39 @@ START_TEST(test_outputs)
 		}
 	}
 	ck_assert_int_eq(seen, 3);
-	run_free(&r);
+	tl_stage_free(&r);
 
-	spec_init(&sp, &r, "head -c 5000 /dev/zero | tr '\\0' a | "
+	tl_stage_init(&sp, &r, "head -c 5000 /dev/zero | tr '\\0' a | "
 	    "sed 's/^/big=/' >> $LABHIT_OUTPUT");
 	sp.output_limit = 1024;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_int_eq(res->exit_code, 0);
 	ck_assert_msg(strstr(res->error, "over the limit") != NULL, "%s",
 	    res->error);
 	ck_assert_uint_eq(res->n_outputs, 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_missing_image)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 want[512];
 
-	spec_init(&sp, &r, "true");
+	tl_stage_init(&sp, &r, "true");
 	sp.image = "debian:12";
 	sp.images_dir = r.ws;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->started, 0);
 	ck_assert(!stage_result_ok(res));
 	(void)snprintf(want, sizeof(want), "image debian:12 not found at "
 	    "%s/debian_12: create it with debootstrap", r.ws);
 	ck_assert_msg(strncmp(res->error, want, strlen(want)) == 0, "%s",
 	    res->error);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -693,11 +604,11 @@ END_TEST
 START_TEST(test_image_rootfs)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 img[512], cmd[2048];
 
-	spec_init(&sp, &r, "cat /etc/image-marker; "
+	tl_stage_init(&sp, &r, "cat /etc/image-marker; "
 	    "test -e /usr/bin/awk || echo no-host-usr; "
 	    "echo ok > /workspace/from-image");
 	(void)snprintf(img, sizeof(img), "%s/images/tiny_1", r.ws);
@@ -712,13 +623,13 @@ START_TEST(test_image_rootfs)
 	sp.image = "tiny:1";
 	(void)snprintf(cmd, sizeof(cmd), "%s/images", r.ws);
 	sp.images_dir = cmd;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s / %s", res->error, r.log);
-	ck_assert_msg(has(&r, "O:from-image\n") && has(&r, "O:no-host-usr\n"),
+	ck_assert_msg(tl_stage_has(&r, "O:from-image\n") && tl_stage_has(&r, "O:no-host-usr\n"),
 	    "%s", r.log);
 	(void)snprintf(cmd, sizeof(cmd), "%s/from-image", r.ws);
 	ck_assert_int_eq(access(cmd, F_OK), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -751,10 +662,10 @@ START_TEST(test_concurrent_stages)
 {
 	static const struct lh_stage_cbs mcbs = { NULL, multi_done };
 	struct lh_stage_spec	 sp;
-	struct run		 r;
+	struct tl_stage_run		 r;
 	int			 i, left = 4, fds;
 
-	spec_init(&sp, &r, "sleep 0.3; echo done");
+	tl_stage_init(&sp, &r, "sleep 0.3; echo done");
 	fds = count_fds();
 	for (i = 0; i < 4; i++)
 		ck_assert_ptr_nonnull(stage_start(r.base, &sp, &mcbs, &left));
@@ -764,32 +675,32 @@ START_TEST(test_concurrent_stages)
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);	/* all reaped */
 	if (r.log == NULL)
 		r.log = strdup("");
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
 START_TEST(test_mode_none)
 {
 	struct lh_stage_spec		 sp;
-	struct run			 r;
+	struct tl_stage_run			 r;
 	const struct lh_stage_result	*res;
 	char				 want[600];
 
-	spec_init(&sp, &r, "echo \"home=$HOME\"; echo x > made-here; "
+	tl_stage_init(&sp, &r, "echo \"home=$HOME\"; echo x > made-here; "
 	    "echo 'k=v' >> \"$LABHIT_OUTPUT\"; sleep 100 & "
 	    "setsid sleep 2 >/dev/null 2>&1 & echo bg");
 	sp.mode = LH_STAGE_NONE;
-	res = run_spec(&r, &sp);
+	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s", res->error);
-	ck_assert(has(&r, "S:WARNING: no sandbox"));
+	ck_assert(tl_stage_has(&r, "S:WARNING: no sandbox"));
 	(void)snprintf(want, sizeof(want), "O:home=%s\n", r.ws);
-	ck_assert_msg(has(&r, want), "%s", r.log);
+	ck_assert_msg(tl_stage_has(&r, want), "%s", r.log);
 	ck_assert_uint_eq(res->n_outputs, 1);
 	/* the background sleep did not keep the stage alive */
 	ck_assert_uint_lt(res->duration_ms, 3000);
 	(void)snprintf(want, sizeof(want), "%s/made-here", r.ws);
 	ck_assert_int_eq(access(want, F_OK), 0);
-	run_free(&r);
+	tl_stage_free(&r);
 }
 END_TEST
 
@@ -854,6 +765,7 @@ main(void)
 			return EXIT_FAILURE;
 		}
 	}
+	tl_stage_cgroups = cg_tree.usable ? &cg_tree : NULL;
 	sr = srunner_create(stage_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
