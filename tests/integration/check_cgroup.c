@@ -161,7 +161,7 @@ END_TEST
 START_TEST(test_stage_in_its_cgroup)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 want[64];
 
@@ -189,7 +189,7 @@ END_TEST
 START_TEST(test_leftover_killed)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 path[PATH_MAX], *text;
 	long				 pid;
@@ -363,7 +363,7 @@ END_TEST
 START_TEST(test_memory_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
@@ -383,7 +383,8 @@ START_TEST(test_memory_limit)
 	tl_stage_free(&r);
 
 	/* the limit is on memory used, not on address space reserved */
-	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 22; i++) "
+	tl_stage_init(&sp, &r,
+	    "awk 'BEGIN { s = \"x\"; for (i = 0; i < 22; i++) "
 	    "s = s s; print length(s) }'");
 	sp.memory_bytes = 64ull << 20;
 	res = tl_stage_run(&r, &sp);
@@ -397,7 +398,7 @@ END_TEST
 START_TEST(test_process_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	/* the stage user's other processes do not count, only the stage's */
@@ -442,7 +443,7 @@ END_TEST
 START_TEST(test_cpu_limit)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "yes >/dev/null & a=$!; yes >/dev/null & b=$!; "
@@ -461,7 +462,7 @@ START_TEST(test_labhit_run_delegated)
 {
 	char	 dir[PATH_MAX], procs[PATH_MAX + 16], *ws, *pl, *out;
 	char	*argv[] = { NULL, NULL, NULL, NULL, NULL };
-	int	 fds[2], status, fd;
+	int	 fds[2], status;
 	pid_t	 child;
 	size_t	 len = 0, cap = 0;
 	ssize_t	 n;
@@ -490,9 +491,8 @@ START_TEST(test_labhit_run_delegated)
 	ck_assert_int_eq(pipe(fds), 0);
 	ck_assert_int_ne(child = fork(), -1);
 	if (child == 0) {
-		if ((fd = open(procs, O_WRONLY)) == -1 || write(fd, "0", 1) != 1)
+		if (cgroup_join(procs) == -1)
 			_exit(90);
-		close(fd);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);

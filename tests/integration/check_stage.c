@@ -27,10 +27,16 @@
 static struct lh_cgroup_tree	 cg_tree;
 static char			 cg_dir[4096];
 
+static int
+has(const struct tl_stage_run *r, const char *s)
+{
+	return tl_stage_has(r, s);
+}
+
 START_TEST(test_echo_and_exit_codes)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "echo hello; echo oops >&2; exit 3");
@@ -39,14 +45,15 @@ START_TEST(test_echo_and_exit_codes)
 	ck_assert_int_eq(res->exit_code, 3);
 	ck_assert_int_eq(res->term_signal, 0);
 	ck_assert(!stage_result_ok(res));
-	ck_assert_msg(tl_stage_has(&r, "O:hello\n") && tl_stage_has(&r, "E:oops\n"), "%s", r.log);
+	ck_assert_msg(has(&r, "O:hello\n") && has(&r, "E:oops\n"),
+	    "%s", r.log);
 	ck_assert_str_eq(res->error, "exited with code 3");
 	tl_stage_free(&r);
 
 	tl_stage_init(&sp, &r, "false; echo not reached");	/* sh -e */
 	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->exit_code, 1);
-	ck_assert(!tl_stage_has(&r, "not reached"));
+	ck_assert(!has(&r, "not reached"));
 	tl_stage_free(&r);
 
 	tl_stage_init(&sp, &r, "id -u; i=0; while [ $i -lt 300000 ]; do "
@@ -59,7 +66,7 @@ START_TEST(test_echo_and_exit_codes)
 	ck_assert_int_eq(res->exit_code, 0);
 	ck_assert_str_eq(res->error, "");
 	/* never root inside */
-	ck_assert_msg(!tl_stage_has(&r, "O:0\n"), "%s", r.log);
+	ck_assert_msg(!has(&r, "O:0\n"), "%s", r.log);
 	tl_stage_free(&r);
 }
 END_TEST
@@ -77,14 +84,14 @@ START_TEST(test_env_scrubbed)
 	tl_stage_init(&sp, &r, "env; echo \"x=$X\"");
 	sp.env = env;
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert_msg(!tl_stage_has(&r, "LABHIT_HOST_ONLY") && !tl_stage_has(&r, "leaked"),
+	ck_assert_msg(!has(&r, "LABHIT_HOST_ONLY") && !has(&r, "leaked"),
 	    "%s", r.log);
-	ck_assert(tl_stage_has(&r, "O:HOME=/workspace\n"));
-	ck_assert(tl_stage_has(&r, "O:CI=true\n"));
-	ck_assert(tl_stage_has(&r, "O:LANG=C.UTF-8\n"));
-	ck_assert(tl_stage_has(&r, "O:LABHIT_OUTPUT=/run/labhit/output\n"));
-	ck_assert(tl_stage_has(&r, "O:FOO=bar baz\n"));
-	ck_assert(tl_stage_has(&r, "O:x=$(touch /workspace/pwned)\n"));
+	ck_assert(has(&r, "O:HOME=/workspace\n"));
+	ck_assert(has(&r, "O:CI=true\n"));
+	ck_assert(has(&r, "O:LANG=C.UTF-8\n"));
+	ck_assert(has(&r, "O:LABHIT_OUTPUT=/run/labhit/output\n"));
+	ck_assert(has(&r, "O:FOO=bar baz\n"));
+	ck_assert(has(&r, "O:x=$(touch /workspace/pwned)\n"));
 	(void)snprintf(path, sizeof(path), "%s/pwned", r.ws);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	tl_stage_free(&r);
@@ -98,10 +105,11 @@ START_TEST(test_workspace_shared)
 	char			 path[512], buf[64] = "";
 	FILE			*f;
 
-	tl_stage_init(&sp, &r, "pwd; echo data > /workspace/f.txt; mkdir -p sub;"
+	tl_stage_init(&sp, &r,
+	    "pwd; echo data > /workspace/f.txt; mkdir -p sub;"
 	    " echo x > sub/y");
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert(tl_stage_has(&r, "O:/workspace\n"));
+	ck_assert(has(&r, "O:/workspace\n"));
 	(void)snprintf(path, sizeof(path), "%s/f.txt", r.ws);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
@@ -129,10 +137,10 @@ START_TEST(test_readonly_host)
 	    "echo t > %s && echo tmp-private\n", probe);
 	tl_stage_init(&sp, &r, script);
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert_msg(tl_stage_has(&r, "O:usr-denied\n") && tl_stage_has(&r, "O:etc-denied\n") &&
-	    tl_stage_has(&r, "O:root-denied\n") && tl_stage_has(&r, "O:mkdir-denied\n"), "%s",
+	ck_assert_msg(has(&r, "O:usr-denied\n") && has(&r, "O:etc-denied\n") &&
+	    has(&r, "O:root-denied\n") && has(&r, "O:mkdir-denied\n"), "%s",
 	    r.log);
-	ck_assert(tl_stage_has(&r, "O:tmp-private\n"));
+	ck_assert(has(&r, "O:tmp-private\n"));
 	ck_assert_int_ne(access(probe, F_OK), 0);	/* not the host /tmp */
 	ck_assert_int_ne(access("/x", F_OK), 0);
 	tl_stage_free(&r);
@@ -160,11 +168,11 @@ START_TEST(test_host_files_hidden)
 	    "test -e /etc/shadow || echo shadow-hidden\n", path);
 	tl_stage_init(&sp, &r, script);
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert_msg(!tl_stage_has(&r, "topsecret"), "%s", r.log);
-	ck_assert(tl_stage_has(&r, "O:host-file-hidden\n"));
-	ck_assert(tl_stage_has(&r, "O:etc-labhit-hidden\n"));
-	ck_assert(tl_stage_has(&r, "O:root-hidden\n"));
-	ck_assert(tl_stage_has(&r, "O:shadow-hidden\n"));
+	ck_assert_msg(!has(&r, "topsecret"), "%s", r.log);
+	ck_assert(has(&r, "O:host-file-hidden\n"));
+	ck_assert(has(&r, "O:etc-labhit-hidden\n"));
+	ck_assert(has(&r, "O:root-hidden\n"));
+	ck_assert(has(&r, "O:shadow-hidden\n"));
 	tl_stage_free(&r);
 	tl_rmtree(dir);
 	free(dir);
@@ -205,7 +213,7 @@ START_TEST(test_no_network)
 
 	tl_stage_init(&sp, &r, script);
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert_msg(count_ifaces(&r) == 1 && tl_stage_has(&r, "O:iface lo:\n"),
+	ck_assert_msg(count_ifaces(&r) == 1 && has(&r, "O:iface lo:\n"),
 	    "%s", r.log);
 	tl_stage_free(&r);
 
@@ -227,7 +235,7 @@ bomb_uid(void)
 START_TEST(test_fork_bomb)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "i=0; while [ $i -lt 500 ]; do sleep 30 & "
@@ -239,7 +247,8 @@ START_TEST(test_fork_bomb)
 	res = tl_stage_run(&r, &sp);
 	ck_assert(!stage_result_ok(res));
 	ck_assert_int_ne(res->exit_code, 0);
-	ck_assert_msg(!tl_stage_has(&r, "all-forked") && tl_stage_has(&r, "fork"), "%s", r.log);
+	ck_assert_msg(!has(&r, "all-forked") && has(&r, "fork"),
+	    "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 10000);
 	tl_stage_free(&r);
 
@@ -253,7 +262,8 @@ START_TEST(test_fork_bomb)
 	ck_assert(!stage_result_ok(res));
 	/* ended by the timeout, or earlier when the bomb left the main
 	 * shell no process to fork for its sleep */
-	ck_assert_msg(res->timed_out == 1 || tl_stage_has(&r, "fork"), "%s", r.log);
+	ck_assert_msg(res->timed_out == 1 || has(&r, "fork"),
+	    "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 8000);
 	tl_stage_free(&r);
 }
@@ -262,7 +272,7 @@ END_TEST
 START_TEST(test_memory_hog)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; while (1) s = s s }'");
@@ -285,11 +295,12 @@ START_TEST(test_memory_hog)
 	ck_assert_int_eq(res->killed_for_memory, 0);
 	tl_stage_free(&r);
 	/* not even after using most of it */
-	tl_stage_init(&sp, &r, "awk 'BEGIN { s = \"x\"; for (i = 0; i < 24; i++) "
+	tl_stage_init(&sp, &r,
+	    "awk 'BEGIN { s = \"x\"; for (i = 0; i < 24; i++) "
 	    "s = s s; print length(s); exit 1 }'");
 	sp.memory_bytes = 48ull << 20;
 	res = tl_stage_run(&r, &sp);
-	ck_assert_msg(tl_stage_has(&r, "O:16777216\n"), "%s", r.log);
+	ck_assert_msg(has(&r, "O:16777216\n"), "%s", r.log);
 	ck_assert_int_eq(res->exit_code, 1);
 	ck_assert_int_ge(res->peak_memory_kb, 24 << 10);
 	ck_assert_int_eq(res->killed_for_memory, 0);
@@ -301,7 +312,7 @@ END_TEST
 START_TEST(test_gigabyte_stdout)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "yes 0123456789012345678901234567890123456789"
@@ -314,7 +325,7 @@ START_TEST(test_gigabyte_stdout)
 	ck_assert_int_eq(res->log_truncated, 1);
 	ck_assert_uint_eq(res->log_bytes, 1000000000ull + 1 + 8);
 	ck_assert_uint_lt(r.len, 64 * 1024 + 2048);
-	ck_assert(tl_stage_has(&r, "S:log truncated"));
+	ck_assert(has(&r, "S:log truncated"));
 	/* the tail is kept: the last line is there, after the marker */
 	ck_assert_ptr_nonnull(strstr(strstr(r.log, "S:log truncated"),
 	    "O:the-end\n"));
@@ -325,7 +336,7 @@ END_TEST
 START_TEST(test_timeout_sigterm)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	/* a stage that handles SIGTERM gets to run its handler */
@@ -335,7 +346,7 @@ START_TEST(test_timeout_sigterm)
 	sp.kill_grace_ms = 5000;
 	res = tl_stage_run(&r, &sp);
 	ck_assert_int_eq(res->timed_out, 1);
-	ck_assert_msg(tl_stage_has(&r, "O:got-term\n"), "%s", r.log);
+	ck_assert_msg(has(&r, "O:got-term\n"), "%s", r.log);
 	ck_assert_int_eq(res->exit_code, 5);
 	ck_assert_uint_ge(res->duration_ms, 450);
 	ck_assert_uint_lt(res->duration_ms, 3000);	/* before the grace */
@@ -356,7 +367,7 @@ END_TEST
 START_TEST(test_sigterm_ignored)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 
 	tl_stage_init(&sp, &r, "trap '' TERM; echo ready; "
@@ -368,7 +379,7 @@ START_TEST(test_sigterm_ignored)
 	ck_assert_int_eq(res->term_signal, 9);
 	ck_assert_uint_ge(res->duration_ms, 950);	/* waited the grace */
 	ck_assert_uint_lt(res->duration_ms, 4000);
-	ck_assert_msg(tl_stage_has(&r, "S:stage still running") && tl_stage_has(&r, "SIGKILL"),
+	ck_assert_msg(has(&r, "S:stage still running") && has(&r, "SIGKILL"),
 	    "%s", r.log);
 	tl_stage_free(&r);
 }
@@ -383,8 +394,8 @@ START_TEST(test_seccomp_in_sandbox)
 	    "unshare-denied; unshare -r true 2>/dev/null || echo "
 	    "userns-denied; echo end");
 	ck_assert(stage_result_ok(tl_stage_run(&r, &sp)));
-	ck_assert_msg(tl_stage_has(&r, "O:unshare-denied\n") &&
-	    tl_stage_has(&r, "O:userns-denied\n"), "%s", r.log);
+	ck_assert_msg(has(&r, "O:unshare-denied\n") &&
+	    has(&r, "O:userns-denied\n"), "%s", r.log);
 	tl_stage_free(&r);
 }
 END_TEST
@@ -397,7 +408,8 @@ START_TEST(test_free_running)
 	pid_t			 pid;
 
 	tl_stage_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs,
+	    &r));
 	/* let it get going, then drop it */
 	ck_assert_int_eq(event_base_loopexit(r.base, &tv), 0);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
@@ -440,7 +452,8 @@ START_TEST(test_cancel_and_free_at_once)
 	struct tl_stage_run		 r;
 
 	tl_stage_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs,
+	    &r));
 	stage_cancel(r.st);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
 	ck_assert_int_eq(r.done, 1);
@@ -450,7 +463,8 @@ START_TEST(test_cancel_and_free_at_once)
 	r.st = NULL;
 	r.done = 0;
 
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs,
+	    &r));
 	stage_free(r.st);
 	r.st = NULL;
 	ck_assert_int_eq(r.done, 0);
@@ -465,7 +479,7 @@ END_TEST
 START_TEST(test_sandbox_setup_error)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 ws[512], *saved;
 
@@ -498,11 +512,12 @@ cancel_cb(evutil_socket_t fd, short what, void *arg)
 START_TEST(test_cancel)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	struct timeval			 tv = { 0, 200000 };
 
 	tl_stage_init(&sp, &r, "sleep 100");
-	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs, &r));
+	ck_assert_ptr_nonnull(r.st = stage_start(r.base, &sp, &tl_stage_cbs,
+	    &r));
 	ck_assert_int_eq(event_base_once(r.base, -1, EV_TIMEOUT, cancel_cb,
 	    r.st, &tv), 0);
 	ck_assert_int_ne(event_base_dispatch(r.base), -1);
@@ -532,7 +547,7 @@ START_TEST(test_secret_masking)
 	sp.secrets = secrets;
 	res = tl_stage_run(&r, &sp);
 	ck_assert(stage_result_ok(res));
-	ck_assert_msg(tl_stage_has(&r, "O:token=***!\n") && !tl_stage_has(&r, "s3cr"), "%s",
+	ck_assert_msg(has(&r, "O:token=***!\n") && !has(&r, "s3cr"), "%s",
 	    r.log);
 	ck_assert_uint_eq(res->n_outputs, 1);
 	ck_assert_str_eq(res->outputs[0].value, "***");
@@ -543,7 +558,7 @@ END_TEST
 START_TEST(test_outputs)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	size_t				 i;
 	int				 seen = 0;
@@ -582,7 +597,7 @@ END_TEST
 START_TEST(test_missing_image)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 want[512];
 
@@ -604,7 +619,7 @@ END_TEST
 START_TEST(test_image_rootfs)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 img[512], cmd[2048];
 
@@ -625,7 +640,7 @@ START_TEST(test_image_rootfs)
 	sp.images_dir = cmd;
 	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s / %s", res->error, r.log);
-	ck_assert_msg(tl_stage_has(&r, "O:from-image\n") && tl_stage_has(&r, "O:no-host-usr\n"),
+	ck_assert_msg(has(&r, "O:from-image\n") && has(&r, "O:no-host-usr\n"),
 	    "%s", r.log);
 	(void)snprintf(cmd, sizeof(cmd), "%s/from-image", r.ws);
 	ck_assert_int_eq(access(cmd, F_OK), 0);
@@ -682,7 +697,7 @@ END_TEST
 START_TEST(test_mode_none)
 {
 	struct lh_stage_spec		 sp;
-	struct tl_stage_run			 r;
+	struct tl_stage_run		 r;
 	const struct lh_stage_result	*res;
 	char				 want[600];
 
@@ -692,9 +707,9 @@ START_TEST(test_mode_none)
 	sp.mode = LH_STAGE_NONE;
 	res = tl_stage_run(&r, &sp);
 	ck_assert_msg(stage_result_ok(res), "%s", res->error);
-	ck_assert(tl_stage_has(&r, "S:WARNING: no sandbox"));
+	ck_assert(has(&r, "S:WARNING: no sandbox"));
 	(void)snprintf(want, sizeof(want), "O:home=%s\n", r.ws);
-	ck_assert_msg(tl_stage_has(&r, want), "%s", r.log);
+	ck_assert_msg(has(&r, want), "%s", r.log);
 	ck_assert_uint_eq(res->n_outputs, 1);
 	/* the background sleep did not keep the stage alive */
 	ck_assert_uint_lt(res->duration_ms, 3000);
