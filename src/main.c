@@ -61,6 +61,9 @@ run_main(int argc, char **argv)
 	int rc;
 
 	memset(&opts, 0, sizeof(opts));
+	/* a file named on the command line must exist */
+	opts.config_path = run_config_path(argc, argv);
+	opts.config_required = opts.config_path != NULL;
 	if (master_load_config(&opts, &cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "labhit: %s\n", err);
 		return 78;

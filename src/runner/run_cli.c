@@ -55,7 +55,23 @@ static void
 run_usage(FILE *fp)
 {
 	fprintf(fp, "usage: labhit run FILE [--var KEY=VALUE]... "
-	    "[--workspace DIR] [--branch NAME] [--sha SHA] [--json]\n");
+	    "[--workspace DIR] [--branch NAME] [--sha SHA] [--json]\n"
+	    "                  [-c FILE]\n\n"
+	    "Runs a pipeline here, each stage in the sandbox, printing its "
+	    "progress;\nexits 0 only when the pipeline succeeded.\n\n"
+	    "  --var KEY=VALUE    ${{ var.KEY }} (repeatable)\n"
+	    "  --workspace DIR    the stages' /workspace (default: a new "
+	    "temporary dir)\n"
+	    "  --branch NAME      run.branch (default: local)\n"
+	    "  --sha SHA          run.sha (default: forty zeros)\n"
+	    "  --json             the event stream as JSON lines\n"
+	    "  -c, --config FILE  labhit.conf for the sandbox and stage_* "
+	    "settings\n"
+	    "                     (default: the server's, if present; "
+	    "LABHIT_<KEY> wins)\n\n"
+	    "Memory, CPU and process limits are cgroup v2 limits when "
+	    "labhit run is alone\nin a delegated cgroup (systemd-run --scope "
+	    "-p Delegate=yes labhit run FILE),\nelse rlimits.\n");
 }
 
 static int
@@ -112,6 +128,9 @@ run_parse_args(int argc, char **argv, struct run_opts *o)
 		    strcmp(argv[i], "--help") == 0) {
 			run_usage(stdout);
 			return 1;
+		} else if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			i++;	/* read by run_config_path before */
 		} else if ((strcmp(argv[i], "--var") == 0 ||
 		    strcmp(argv[i], "--workspace") == 0 ||
 		    strcmp(argv[i], "--branch") == 0 ||
@@ -459,6 +478,18 @@ out:
 	if (v.base != NULL)
 		event_base_free(v.base);
 	return rc;
+}
+
+const char *
+run_config_path(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0)
+			return argv[i + 1];
+	return NULL;
 }
 
 int

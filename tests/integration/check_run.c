@@ -496,6 +496,50 @@ START_TEST(test_run_bad_input)
 }
 END_TEST
 
+/* -c names the labhit.conf whose sandbox and stage_* settings apply. */
+START_TEST(test_run_config)
+{
+	struct result	 r;
+	char		*dir, *pl, *conf, *bad;
+
+	ck_assert(use_binary());	/* -c is read by labhit's main */
+	ck_assert_ptr_nonnull(dir = tl_tempdir());
+	pl = tl_write_file(dir, "p.yaml", "engine: \"1\"\npipeline:\n"
+	    "  name: conf\nstages:\n  one:\n    run: echo ran\n");
+	conf = tl_write_file(dir, "labhit.conf", "sandbox = none\n");
+	bad = tl_write_file(dir, "bad.conf", "stage_max_processes = 3\n");
+	r = labhit("run", pl, "-c", conf, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_msg(strstr(r.out, "no sandbox") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "ran") != NULL, "%s", r.out);
+	result_free(&r);
+	/* without it, the default sandbox */
+	r = labhit("run", pl, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_msg(strstr(r.out, "no sandbox") == NULL, "%s", r.out);
+	result_free(&r);
+	/* a named file must exist and be valid */
+	r = labhit("run", pl, "--config", "/nonexistent/labhit.conf", NULL);
+	ck_assert_int_eq(r.rc, 78);
+	ck_assert_msg(strstr(r.err, "/nonexistent/labhit.conf") != NULL, "%s",
+	    r.err);
+	result_free(&r);
+	r = labhit("run", pl, "-c", bad, NULL);
+	ck_assert_int_eq(r.rc, 78);
+	ck_assert_msg(strstr(r.err, "stage_max_processes") != NULL, "%s",
+	    r.err);
+	result_free(&r);
+	r = labhit("run", pl, "-c", NULL);
+	ck_assert_int_eq(r.rc, 64);
+	result_free(&r);
+	free(pl);
+	free(conf);
+	free(bad);
+	tl_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static int
 bool_at(struct json_object *e, const char *obj, const char *key)
 {
@@ -580,6 +624,7 @@ run_suite(void)
 	tcase_add_test(tc, test_run_injection);
 	tcase_add_test(tc, test_run_human);
 	tcase_add_test(tc, test_run_bad_input);
+	tcase_add_test(tc, test_run_config);
 	tcase_add_test(tc, test_run_hostile);
 	suite_add_tcase(s, tc);
 	return s;
