@@ -129,6 +129,8 @@ sched_json_result(struct json_object *o, const struct lh_sched_event *ev)
 		    json_object_new_boolean(r->timed_out));
 		json_object_object_add(res, "killed_for_memory",
 		    json_object_new_boolean(r->killed_for_memory));
+		json_object_object_add(res, "hit_process_limit",
+		    json_object_new_boolean(r->hit_process_limit));
 		json_object_object_add(o, "resources", res);
 	}
 }

@@ -544,6 +544,8 @@ START_TEST(test_labhit_run_delegated)
 	ck_assert_msg(strstr(out, "\"killed_for_memory\":true") != NULL ||
 	    strstr(out, "\"killed_for_memory\": true") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "process limit of 32") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"hit_process_limit\":true") != NULL ||
+	    strstr(out, "\"hit_process_limit\": true") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "fine") != NULL, "%s", out);
 	free(out);
 	free(pl);

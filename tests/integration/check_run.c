@@ -585,8 +585,10 @@ START_TEST(test_run_hostile)
 	e = find(evs, "stage_completed", "sleeper");
 	ck_assert_str_eq(str(e, "status"), "Failed");
 	ck_assert_int_eq(bool_at(e, "resources", "timed_out"), 1);
-	ck_assert_str_eq(str(find(evs, "stage_completed", "survivor"),
-	    "status"), "Success");
+	ck_assert_int_eq(bool_at(e, "resources", "hit_process_limit"), 0);
+	e = find(evs, "stage_completed", "survivor");
+	ck_assert_str_eq(str(e, "status"), "Success");
+	ck_assert_int_eq(bool_at(e, "resources", "killed_for_memory"), 0);
 	e = find(evs, "pipeline_completed", NULL);
 	ck_assert_str_eq(str(e, "status"), "FAILED");
 	ck_assert_int_eq(num(e, "failed"), 4);
