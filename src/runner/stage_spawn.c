@@ -13,10 +13,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -39,7 +39,8 @@ enum sp_step {
 };
 
 static const char *const sp_step_names[] = {
-	"", "dup2", "joining its cgroup", "setpgid", "setrlimit", "setuid", "chdir", "execve",
+	"", "dup2", "joining its cgroup", "setpgid", "setrlimit", "setuid",
+	"chdir", "execve",
 };
 
 struct sp_report {
@@ -267,8 +268,9 @@ struct sp_clone_args {
 /*
  * A fork that starts in the given cgroup. Moving a process afterwards
  * (writing cgroup.procs) takes the cgroup threadgroup lock for writing,
- * which waits for an RCU grace period: about 10 ms a stage when stages
- * start one at a time. -1 with ENOSYS or E2BIG before Linux 5.7.
+ * which waits for an RCU grace period: milliseconds a stage when stages
+ * start one at a time (bench/RESULTS.md). -1 with ENOSYS or E2BIG before
+ * Linux 5.7.
  */
 static pid_t
 sp_fork_into(int cgroup_dirfd)

@@ -36,7 +36,8 @@ static const struct {
 	{ "pids", LH_CG_PIDS },
 	{ "cpu", LH_CG_CPU },
 };
-#define CG_NCONTROLLERS	(sizeof(cg_controllers) / sizeof(cg_controllers[0]))
+#define CG_NCONTROLLERS	\
+	(sizeof(cg_controllers) / sizeof(cg_controllers[0]))
 
 /* ---- small file helpers (relative to a cgroup dir fd) ---- */
 
@@ -178,7 +179,7 @@ cgroup_parse_mountinfo(const char *text, char *mnt, size_t len)
 			continue;
 		memcpy(buf, line, n);
 		buf[n] = '\0';
-		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE SRC SUPER */
+		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS] - TYPE SRC OPTS */
 		if ((sep = strstr(buf, " - ")) == NULL ||
 		    sscanf(sep + 3, "%63s", fstype) != 1 ||
 		    strcmp(fstype, "cgroup2") != 0 ||
@@ -645,8 +646,8 @@ cgroup_stage_create(const struct lh_cgroup_tree *t, const char *name,
 	    cg_limit(cg->dirfd, "pids.max", lim->pids, NULL) == 0)
 		cg->limited |= LH_CG_PIDS;
 	if ((t->controllers & LH_CG_CPU) && lim->cpus > 0 &&
-	    cg_limit(cg->dirfd, "cpu.max", (uint64_t)lim->cpus * CG_CPU_PERIOD_US,
-	    CG_CPU_PERIOD) == 0)
+	    cg_limit(cg->dirfd, "cpu.max", (uint64_t)lim->cpus *
+	    CG_CPU_PERIOD_US, CG_CPU_PERIOD) == 0)
 		cg->limited |= LH_CG_CPU;
 	return 0;
 }
