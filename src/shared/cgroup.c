@@ -439,8 +439,8 @@ cgroup_tree_setup(struct lh_cgroup_tree *t, const char *dir, uid_t owner,
 	if (faccessat(dirfd, "cgroup.events", F_OK, 0) == -1) {
 		/* only the root cgroup lacks it */
 		cg_why(t, "%s is the root cgroup, which labhit leaves alone "
-		    "(run it in a cgroup of its own: systemd Delegate=yes)",
-		    dir);
+		    "(give it a cgroup of its own: systemd Delegate=yes, or "
+		    "systemd-run --scope -p Delegate=yes)", dir);
 		goto out;
 	}
 	if (faccessat(dirfd, "cgroup.subtree_control", W_OK, AT_EACCESS) ==
