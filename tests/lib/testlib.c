@@ -463,16 +463,39 @@ tl_server_stop(struct tl_server *s)
 	s->state_dir = s->log_path = NULL;
 }
 
+/* 1 when the master's log says it started pid as role ("worker"). */
+static int
+logged_start(const char *log, const char *role, long pid)
+{
+	char		 needle[64], what[32];
+	const char	*p, *bol;
+
+	if (log == NULL)
+		return 0;
+	(void)snprintf(needle, sizeof(needle), "(pid %ld, generation", pid);
+	(void)snprintf(what, sizeof(what), "started %s ", role);
+	for (p = log; (p = strstr(p, needle)) != NULL; p++) {
+		for (bol = p; bol > log && bol[-1] != '\n'; bol--)
+			;
+		if (memmem(bol, (size_t)(p - bol), what, strlen(what)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 int
 tl_server_children(const struct tl_server *s, const char *role, pid_t *out,
     int max)
 {
 	DIR *d;
 	struct dirent *de;
+	char *log = tl_server_log(s);
 	int n = 0;
 
-	if ((d = opendir("/proc")) == NULL)
+	if ((d = opendir("/proc")) == NULL) {
+		free(log);
 		return 0;
+	}
 	while ((de = readdir(d)) != NULL && n < max) {
 		char path[300], *stat, *cmd, *rp;
 		size_t cmdlen;
@@ -494,17 +517,27 @@ tl_server_children(const struct tl_server *s, const char *role, pid_t *out,
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
 		if ((cmd = tl_read_file(path, &cmdlen)) == NULL)
 			continue;
-		/* argv[1] is "serve" for forked workers, "runner" for runners */
+		/* argv[1] is "runner" once a runner exec'd; before that (and
+		 * for workers, forked) it is the master's "serve": the
+		 * master's "started ROLE N (pid P" line tells them apart, and
+		 * a child not logged yet is not counted */
 		{
 			const char *arg1 = cmd + strlen(cmd) + 1;
-			int is_runner = (size_t)(arg1 - cmd) < cmdlen &&
-			    strcmp(arg1, "runner") == 0;
-			if ((strcmp(role, "runner") == 0) == is_runner)
-				out[n++] = (pid_t)atoi(de->d_name);
+			long pid = atol(de->d_name);
+			int is_runner = ((size_t)(arg1 - cmd) < cmdlen &&
+			    strcmp(arg1, "runner") == 0) ||
+			    logged_start(log, "runner", pid);
+			int is_worker = !is_runner &&
+			    logged_start(log, "worker", pid);
+
+			if (strcmp(role, "runner") == 0 ? is_runner :
+			    is_worker)
+				out[n++] = (pid_t)pid;
 		}
 		free(cmd);
 	}
 	closedir(d);
+	free(log);
 	return n;
 }
 

@@ -66,7 +66,9 @@ int tl_server_signal_wait(struct tl_server *s, int sig, int timeout_ms);
 /* SIGTERM, wait, remove the state directory. */
 void tl_server_stop(struct tl_server *s);
 /* The master's live children of a role ("worker" or "runner"); returns the
- * count, pids in out. */
+ * count, pids in out. A forked child counts once the master logged its
+ * start (to stderr: not with --log-file), so a runner not exec'd yet is
+ * never taken for a worker. */
 int tl_server_children(const struct tl_server *s, const char *role,
     pid_t *out, int max);
 /* Reads the pid file's status line ("starting", "ready", ...) into buf. */
