@@ -325,7 +325,8 @@ cg_remove(int parentfd, const char *name)
 	    O_CLOEXEC)) == -1)
 		return -1;
 	for (i = 0; i < CG_DRAIN_WAIT_MS / 5; i++) {
-		if (cg_read(fd, "cgroup.events", buf, sizeof(buf)) == 0 &&
+		/* no cgroup.events: nothing to wait for (rmdir will say) */
+		if (cg_read(fd, "cgroup.events", buf, sizeof(buf)) == -1 ||
 		    cg_key(buf, "populated") == 0)
 			break;
 		if (i == 0)

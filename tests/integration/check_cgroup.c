@@ -375,6 +375,34 @@ START_TEST(test_serve_delegated)
 }
 END_TEST
 
+/* A stage that cannot be put in its cgroup does not run without its
+ * limits: it fails and says why. */
+START_TEST(test_join_failure)
+{
+	struct lh_cgroup_tree		 fake;
+	struct lh_stage_spec		 sp;
+	struct tl_stage_run		 r;
+	const struct lh_stage_result	*res;
+	char				*dir;
+
+	ck_assert_ptr_nonnull(dir = tl_tempdir());
+	memset(&fake, 0, sizeof(fake));
+	fake.usable = 1;	/* but a plain directory, not a cgroup */
+	ck_assert_int_lt(snprintf(fake.stages, sizeof(fake.stages), "%s",
+	    dir), (int)sizeof(fake.stages));
+	tl_stage_init(&sp, &r, "echo must-not-run");
+	sp.cgroups = &fake;
+	res = tl_stage_run(&r, &sp);
+	ck_assert(!stage_result_ok(res));
+	ck_assert_msg(strstr(res->error, "joining its cgroup") != NULL, "%s",
+	    res->error);
+	ck_assert_msg(strstr(r.log, "must-not-run") == NULL, "%s", r.log);
+	tl_stage_free(&r);
+	tl_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* ---- with the controllers (the VM) ---- */
 
 START_TEST(test_memory_limit)
@@ -571,6 +599,7 @@ cgroup_suite(void)
 	tcase_add_test(tc, test_sweep_on_setup);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_serve_delegated);
+	tcase_add_test(tc, test_join_failure);
 	suite_add_tcase(s, tc);
 	/* only where the limits exist: nothing is reported as passed that
 	 * did not run */
