@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +376,33 @@ START_TEST(test_serve_delegated)
 }
 END_TEST
 
+/* Before Linux 5.7 there is no clone3: the stage process then moves
+ * itself in through cgroup.procs. A seccomp filter stands in for the old
+ * kernel (this test's process only: Check forks one per test). */
+START_TEST(test_join_without_clone3)
+{
+	struct lh_stage_spec		 sp;
+	struct tl_stage_run		 r;
+	const struct lh_stage_result	*res;
+	scmp_filter_ctx			 ctx;
+	char				 want[64];
+
+	ck_assert_ptr_nonnull(ctx = seccomp_init(SCMP_ACT_ALLOW));
+	ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+	    SCMP_SYS(clone3), 0), 0);
+	ck_assert_int_eq(seccomp_load(ctx), 0);
+	seccomp_release(ctx);
+	tl_stage_init(&sp, &r, "cat /proc/self/cgroup");
+	sp.mode = LH_STAGE_NONE;
+	res = tl_stage_run(&r, &sp);
+	ck_assert_msg(stage_result_ok(res), "%s: %s", res->error, r.log);
+	(void)snprintf(want, sizeof(want), "/stages/s%ld-", (long)getpid());
+	ck_assert_msg(strstr(r.log, want) != NULL, "%s", r.log);
+	ck_assert_int_eq(stage_cgroups(), 0);
+	tl_stage_free(&r);
+}
+END_TEST
+
 /* A stage that cannot be put in its cgroup does not run without its
  * limits: it fails and says why. */
 START_TEST(test_join_failure)
@@ -600,6 +628,7 @@ cgroup_suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_serve_delegated);
 	tcase_add_test(tc, test_join_failure);
+	tcase_add_test(tc, test_join_without_clone3);
 	suite_add_tcase(s, tc);
 	/* only where the limits exist: nothing is reported as passed that
 	 * did not run */
