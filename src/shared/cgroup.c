@@ -270,7 +270,7 @@ cg_why(struct lh_cgroup_tree *t, const char *fmt, ...)
 
 /* 1 when every process listed in dir's cgroup.procs is us. */
 static int
-cg_alone(int dirfd)
+cg_alone_now(int dirfd)
 {
 	char		 buf[CG_READ_MAX];
 	const char	*p;
@@ -288,6 +288,21 @@ cg_alone(int dirfd)
 		end += strspn(end, "\n");
 	}
 	return 1;
+}
+
+/* The same, giving processes that just ended (a child reaped a moment
+ * ago can still be listed) 50 ms to leave. */
+static int
+cg_alone(int dirfd)
+{
+	int	i;
+
+	for (i = 0; i < 10; i++) {
+		if (cg_alone_now(dirfd))
+			return 1;
+		cg_sleep_ms(5);
+	}
+	return 0;
 }
 
 /* Enables each controller of want that dirfd's cgroup offers; returns

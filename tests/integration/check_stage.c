@@ -762,12 +762,7 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
-	if (access("/usr/bin/bwrap", X_OK) != 0 ||
-	    system("/usr/bin/bwrap --unshare-user --unshare-pid --ro-bind / / "
-	    "true >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "bubblewrap cannot run here: skipped\n");
-		return 77;
-	}
+	/* first, while the suite is still alone in its cgroup */
 	if (tl_cgroup_required()) {
 		char why[512] = "";
 
@@ -779,6 +774,13 @@ main(void)
 			    "%s%s\n", why, cg_tree.why);
 			return EXIT_FAILURE;
 		}
+	}
+	if (access("/usr/bin/bwrap", X_OK) != 0 ||
+	    system("/usr/bin/bwrap --unshare-user --unshare-pid --ro-bind / / "
+	    "true >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "bubblewrap cannot run here: %s\n",
+		    tl_cgroup_required() ? "failed" : "skipped");
+		return tl_cgroup_required() ? EXIT_FAILURE : 77;
 	}
 	tl_stage_cgroups = cg_tree.usable ? &cg_tree : NULL;
 	sr = srunner_create(stage_suite());
