@@ -318,10 +318,10 @@ START_TEST(test_run_diamond)
 	/* b and c overlapped in time: each started before the other ended */
 	ck_assert_int_lt(num(bs, "timestamp_ms"), num(cc, "timestamp_ms"));
 	ck_assert_int_lt(num(cs, "timestamp_ms"), num(bc, "timestamp_ms"));
-	/* and the whole run took about one sleep, not two */
+	/* (proved by the order of events, not by a duration that a busy
+	 * machine could stretch) */
 	p = find(evs, "pipeline_completed", NULL);
 	ck_assert_str_eq(str(p, "status"), "SUCCESS");
-	ck_assert_int_lt(num(p, "duration_ms"), 1900);
 	ck_assert_int_ge(num(ds, "timestamp_ms"), num(bc, "timestamp_ms"));
 	ck_assert_int_ge(num(ds, "timestamp_ms"), num(cc, "timestamp_ms"));
 	ck_assert_int_eq(count_logs(evs, "d", "d after b and c"), 1);
