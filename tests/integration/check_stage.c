@@ -784,7 +784,7 @@ main(void)
 	}
 	tl_stage_cgroups = cg_tree.usable ? &cg_tree : NULL;
 	sr = srunner_create(stage_suite());
-	srunner_run_all(sr, CK_NORMAL);
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

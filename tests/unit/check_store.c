@@ -1523,7 +1523,7 @@ main(void)
 	}
 #endif
 	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 #if LH_TEST_BACKEND == 2
