@@ -23,6 +23,7 @@
 #include "runner/scheduler.h"
 #include "shared/cgroup.h"
 #include "shared/conf.h"
+#include "shared/rmtree.h"
 #include "shared/uuid.h"
 
 struct run_opts {
@@ -31,6 +32,7 @@ struct run_opts {
 	const char		*branch;
 	const char		*sha;
 	int			 json;
+	int			 keep_workspace;
 	struct lh_pl_kvlist	 vars;
 };
 
@@ -55,13 +57,17 @@ static void
 run_usage(FILE *fp)
 {
 	fprintf(fp, "usage: labhit run FILE [--var KEY=VALUE]... "
-	    "[--workspace DIR] [--branch NAME] [--sha SHA] [--json]\n"
-	    "                  [-c FILE]\n\n"
+	    "[--workspace DIR | --keep-workspace]\n"
+	    "                  [--branch NAME] [--sha SHA] [--json] "
+	    "[-c FILE]\n\n"
 	    "Runs a pipeline here, each stage in the sandbox, printing its "
 	    "progress;\nexits 0 only when the pipeline succeeded.\n\n"
 	    "  --var KEY=VALUE    ${{ var.KEY }} (repeatable)\n"
 	    "  --workspace DIR    the stages' /workspace (default: a new "
-	    "temporary dir)\n"
+	    "temporary dir,\n"
+	    "                     removed when the run ends)\n"
+	    "  --keep-workspace   keep the temporary workspace and print "
+	    "where it is\n"
 	    "  --branch NAME      run.branch (default: local)\n"
 	    "  --sha SHA          run.sha (default: forty zeros)\n"
 	    "  --json             the event stream as JSON lines\n"
@@ -124,6 +130,8 @@ run_parse_args(int argc, char **argv, struct run_opts *o)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
+		else if (strcmp(argv[i], "--keep-workspace") == 0)
+			o->keep_workspace = 1;
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			run_usage(stdout);
@@ -384,6 +392,19 @@ run_workspace(const char *given)
 	return dir;
 }
 
+/* A temporary workspace is ours: removed unless asked to keep it. */
+static void
+run_workspace_done(const struct run_opts *o, const char *workspace)
+{
+	if (o->workspace != NULL)
+		return;
+	if (o->keep_workspace)
+		fprintf(stderr, "labhit run: workspace kept in %s\n", workspace);
+	else if (rmtree(workspace) == -1)
+		fprintf(stderr, "labhit run: cannot remove the workspace %s: "
+		    "%s\n", workspace, strerror(errno));
+}
+
 static int
 run_width(const struct lh_pipeline *pl)
 {
@@ -522,6 +543,7 @@ run_cli_main(int argc, char **argv, const struct lh_config *cfg)
 		goto out;
 	}
 	rc = run_execute(pl, &o, cfg, workspace);
+	run_workspace_done(&o, workspace);
 out:
 	free(workspace);
 	pl_free(pl);

@@ -28,6 +28,7 @@
 #include "shared/cgroup.h"
 #include "shared/errbuf.h"
 #include "shared/log.h"
+#include "shared/rmtree.h"
 
 #define PR_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -110,21 +111,10 @@ stage_workspace_chown(const char *dir, uid_t uid, gid_t gid)
 	return 0;
 }
 
-static int
-pr_rm_one(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP || flag == FTW_D)
-		return rmdir(path) == -1 ? -1 : 0;
-	return unlink(path) == -1 ? -1 : 0;
-}
-
 void
 stage_rmtree(const char *dir)
 {
-	if (nftw(dir, pr_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (rmtree(dir) == -1 && errno != ENOENT)
 		log_warn("cannot remove stage scratch dir %s", dir);
 }
 
@@ -495,19 +485,6 @@ pr_scratch_atexit(void)
 	pr_npool = 0;
 }
 
-static int
-pr_rm_quiet(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP || flag == FTW_D)
-		(void)rmdir(path);
-	else
-		(void)unlink(path);
-	return 0;
-}
-
 /*
  * Once per process and base dir: removes scratch dirs whose process is
  * gone (killed, or ended with _exit, so its kept dirs stayed). Names are
@@ -539,7 +516,7 @@ pr_scratch_sweep(const char *base)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
 		    (int)sizeof(path))
-			(void)nftw(path, pr_rm_quiet, 16, FTW_DEPTH | FTW_PHYS);
+			(void)rmtree(path);
 	}
 	closedir(d);
 }

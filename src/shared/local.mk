@@ -8,6 +8,7 @@ src_shared_libshared_a_SOURCES = \
 	src/shared/ratelimit.c src/shared/ratelimit.h \
 	src/shared/proc.c src/shared/proc.h \
 	src/shared/errbuf.c src/shared/errbuf.h \
+	src/shared/rmtree.c src/shared/rmtree.h \
 	src/shared/cgroup.c src/shared/cgroup.h
 LABHIT_LIBS += src/shared/libshared.a
 
@@ -27,3 +28,8 @@ check_PROGRAMS += tests/unit/check_cgroup_parse
 tests_unit_check_cgroup_parse_SOURCES = tests/unit/check_cgroup_parse.c
 tests_unit_check_cgroup_parse_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_cgroup_parse
+# removing trees a stage wrote
+check_PROGRAMS += tests/unit/check_rmtree
+tests_unit_check_rmtree_SOURCES = tests/unit/check_rmtree.c
+tests_unit_check_rmtree_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_rmtree

@@ -9,12 +9,14 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -473,6 +475,57 @@ START_TEST(test_run_human)
 }
 END_TEST
 
+/* labhit-run.* dirs in dir */
+static int
+count_workspaces(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, "labhit-run.", 11) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A temporary workspace goes when the run ends, whatever its stages left
+ * in it, unless --keep-workspace keeps it. */
+START_TEST(test_run_temp_workspace)
+{
+	char *tmp = tl_tempdir(), *result, path[4096];
+	const char *kept;
+	struct result r;
+
+	/* as root, stages run as another user, who must reach the dir */
+	ck_assert_int_eq(chmod(tmp, 0755), 0);
+	ck_assert_int_eq(setenv("TMPDIR", tmp, 1), 0);
+	r = labhit("run", fixture("run_workspace.yaml"), NULL);
+	ck_assert_msg(r.rc == 0, "rc %d\n%s\n%s", r.rc, r.out, r.err);
+	snprintf(path, sizeof(path), "workspace %s/labhit-run.", tmp);
+	ck_assert_msg(strstr(r.out, path) != NULL, "%s", r.out);
+	ck_assert_int_eq(count_workspaces(tmp), 0);
+	result_free(&r);
+
+	r = labhit("run", fixture("run_workspace.yaml"), "--keep-workspace",
+	    "--json", NULL);
+	ck_assert_msg(r.rc == 0, "rc %d\n%s\n%s", r.rc, r.out, r.err);
+	kept = strstr(r.err, "workspace kept in ");
+	ck_assert_msg(kept != NULL, "%s", r.err);
+	ck_assert_int_eq(sscanf(kept, "workspace kept in %4000s", path), 1);
+	strcat(path, "/result");
+	result = slurp(path);
+	ck_assert_str_eq(result, "kept\n");
+	free(result);
+	ck_assert_int_eq(count_workspaces(tmp), 1);
+	result_free(&r);
+	ck_assert_int_eq(unsetenv("TMPDIR"), 0);
+	tl_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 START_TEST(test_run_bad_input)
 {
 	struct result r = labhit("run", fixture("bad_graph.yaml"), NULL);
@@ -625,6 +678,7 @@ run_suite(void)
 	tcase_add_test(tc, test_run_outputs);
 	tcase_add_test(tc, test_run_injection);
 	tcase_add_test(tc, test_run_human);
+	tcase_add_test(tc, test_run_temp_workspace);
 	tcase_add_test(tc, test_run_bad_input);
 	tcase_add_test(tc, test_run_config);
 	tcase_add_test(tc, test_run_hostile);
