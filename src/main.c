@@ -12,6 +12,7 @@
 #include "runner/run_cli.h"
 #include "runner/runner.h"
 #include "shared/conf.h"
+#include "shared/log.h"
 #include "shared/pipeline/pipeline.h"
 #include "worker/graphql/gql.h"
 
@@ -68,6 +69,10 @@ run_main(int argc, char **argv)
 		fprintf(stderr, "labhit: %s\n", err);
 		return 78;
 	}
+	/* the run's output tells the user what happened; the log adds only
+	 * warnings, unless labhit.conf asks for debug */
+	log_set_level(cfg.log_level == LH_LOG_DEBUG ? LH_LOG_DEBUG :
+	    LH_LOG_WARN);
 	rc = run_cli_main(argc, argv, &cfg);
 	conf_free(&cfg);
 	return rc;

@@ -926,8 +926,9 @@ stage_start(struct event_base *base, const struct lh_stage_spec *spec,
 		goto fail;
 	if (st_launch(st, spec) == 0)
 		return st;
-	/* start errors arrive through on_done, from the event loop */
-	log_warnx("stage %s: %s", st->name, st->res.error);
+	/* start errors arrive through on_done, from the event loop, and go
+	 * into the stage's result: the log only notes them */
+	log_info("stage %s: %s", st->name, st->res.error);
 	st_release(st);
 	st->ev_fail = evtimer_new(base, st_fail_cb, st);
 	if (st->ev_fail != NULL && evtimer_add(st->ev_fail, &now) == 0)

@@ -22,9 +22,6 @@
 
 #include <json-c/json.h>
 
-#include "runner/run_cli.h"
-#include "shared/conf.h"
-#include "shared/pipeline/pipeline.h"
 #include "tests/lib/testlib.h"
 
 struct result {
@@ -55,45 +52,6 @@ slurp(const char *path)
 	return buf;
 }
 
-/* 1 when $LABHIT_BIN dispatches `run` and `validate` (the lead wires them
- * in src/main.c); checked once. */
-static int
-use_binary(void)
-{
-	static int known = -1;
-	const char *bin = getenv("LABHIT_BIN");
-	char cmd[4096];
-
-	if (known != -1)
-		return known;
-	known = 0;
-	if (bin == NULL || access(bin, X_OK) == -1)
-		return known;
-	snprintf(cmd, sizeof(cmd), "'%s' run --help >/dev/null 2>&1 && "
-	    "'%s' validate --help >/dev/null 2>&1", bin, bin);
-	known = system(cmd) == 0;
-	return known;
-}
-
-static int
-child_main(char **argv)
-{
-	struct lh_config cfg;
-	char err[256];
-	int argc = 0;
-
-	while (argv[argc] != NULL)
-		argc++;
-	if (strcmp(argv[0], "validate") == 0)
-		return pl_validate_cli_main(argc, argv);
-	conf_defaults(&cfg);
-	if (conf_load_env(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
-		return 78;
-	}
-	return run_cli_main(argc, argv, &cfg);
-}
-
 /* Runs `labhit ARGS...` with output captured. */
 static struct result
 labhit(const char *first, ...)
@@ -105,8 +63,7 @@ labhit(const char *first, ...)
 	int n = 0, fo, fe, status;
 	pid_t pid;
 
-	if (use_binary())
-		argv[n++] = getenv("LABHIT_BIN");
+	argv[n++] = (char *)(uintptr_t)tl_bin();
 	argv[n++] = (char *)(uintptr_t)first;
 	va_start(ap, first);
 	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
@@ -127,13 +84,8 @@ labhit(const char *first, ...)
 	if (pid == 0) {
 		if (dup2(fo, 1) == -1 || dup2(fe, 2) == -1)
 			_exit(127);
-		if (use_binary()) {
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		status = child_main(argv);
-		fflush(NULL);
-		_exit(status);
+		execv(argv[0], argv);
+		_exit(127);
 	}
 	close(fo);
 	close(fe);
@@ -555,7 +507,6 @@ START_TEST(test_run_config)
 	struct result	 r;
 	char		*dir, *pl, *conf, *bad;
 
-	ck_assert(use_binary());	/* -c is read by labhit's main */
 	ck_assert_ptr_nonnull(dir = tl_tempdir());
 	pl = tl_write_file(dir, "p.yaml", "engine: \"1\"\npipeline:\n"
 	    "  name: conf\nstages:\n  one:\n    run: echo ran\n");
