@@ -69,8 +69,8 @@ struct lh_stage_spec {
 	uid_t		  uid;
 	gid_t		  gid;
 	const char	 *user;
-	/* pids.max of the stage's cgroup, else RLIMIT_NPROC (which counts
-	 * every process of the uid) */
+	/* pids.max of the stage's cgroup, else RLIMIT_NPROC (counted in a
+	 * user namespace of the stage's own: stage_spawn.c, sp_userns) */
 	uint32_t	  max_procs;
 	uint32_t	  max_files;	/* RLIMIT_NOFILE */
 	uint64_t	  max_file_bytes; /* RLIMIT_FSIZE */

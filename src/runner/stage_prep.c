@@ -364,8 +364,11 @@ stage_fill_spawn(struct lh_spawn *sp, const struct lh_stage_spec *spec,
 	 * space; pids.max counts this stage, RLIMIT_NPROC the whole uid */
 	if (!(cgroup_limited & LH_CG_MEMORY))
 		sp->as_bytes = memory_bytes;
-	if (!(cgroup_limited & LH_CG_PIDS))
+	if (!(cgroup_limited & LH_CG_PIDS)) {
 		sp->nproc = stage_max_procs(spec);
+		/* per stage, not per stage user (stage_spawn.c, sp_userns) */
+		sp->own_userns = spec->mode == LH_STAGE_BWRAP;
+	}
 	sp->nofile = spec->max_files != 0 ? spec->max_files :
 	    LH_STAGE_DEFAULT_NOFILE;
 	sp->fsize_bytes = spec->max_file_bytes != 0 ? spec->max_file_bytes :

@@ -34,13 +34,14 @@ enum sp_step {
 	SP_SETPGID,
 	SP_RLIMIT,
 	SP_USER,
+	SP_USERNS,
 	SP_CHDIR,
 	SP_EXEC,
 };
 
 static const char *const sp_step_names[] = {
 	"", "dup2", "joining its cgroup", "setpgid", "setrlimit", "setuid",
-	"chdir", "execve",
+	"making its user namespace", "chdir", "execve",
 };
 
 struct sp_report {
@@ -107,6 +108,90 @@ sp_limit(int resource, uint64_t v)
 	return setrlimit(resource, &rl);
 }
 
+/* Lowers a limit; without privilege it cannot go above the hard one. */
+static int
+sp_lower_limit(int resource, uint64_t v)
+{
+	struct rlimit	rl;
+
+	if (v == 0)
+		return 0;
+	if (getrlimit(resource, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    v > (uint64_t)rl.rlim_max)
+		v = (uint64_t)rl.rlim_max;
+	return sp_limit(resource, v);
+}
+
+/* "N N 1\n" into buf: an id mapped to itself, without stdio. */
+static void
+sp_id_map(char *buf, size_t len, unsigned id)
+{
+	char	digits[16];
+	size_t	n = 0, o = 0;
+
+	do
+		digits[n++] = (char)('0' + id % 10);
+	while ((id /= 10) != 0 && n < sizeof(digits));
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = n; i > 0 && o + 1 < len; i--)
+			buf[o++] = digits[i - 1];
+		if (o + 1 < len)
+			buf[o++] = ' ';
+	}
+	if (o + 2 < len) {
+		buf[o++] = '1';
+		buf[o++] = '\n';
+	}
+	buf[o] = '\0';
+}
+
+static int
+sp_write_file(const char *path, const char *text)
+{
+	size_t	len = strlen(text);
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = write(fd, text, len);
+	(void)close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * A user namespace of the stage's own, made while RLIMIT_NPROC is still
+ * the runner's. Since Linux 5.14 the kernel counts a user's processes per
+ * user namespace and checks each enclosing namespace against the limit
+ * its creator had, so the low limit set next counts this stage's
+ * processes only, not every process of the stage user: a stage that
+ * fork-bombs cannot starve the others. The stage keeps its uid and gid
+ * (each mapped to itself); bwrap makes its own namespace inside this one.
+ * Where the kernel refuses user namespaces to us (a setuid bwrap makes
+ * its own), the stage goes on without: its limit then counts the user's
+ * processes, as before Linux 5.14. -1 only when a namespace was made but
+ * could not be set up.
+ */
+static int
+sp_userns(void)
+{
+	char	uidmap[48], gidmap[48];
+	int	rc = -1;
+
+	sp_id_map(uidmap, sizeof(uidmap), (unsigned)geteuid());
+	sp_id_map(gidmap, sizeof(gidmap), (unsigned)getegid());
+	if (unshare(CLONE_NEWUSER) == -1)
+		return 0;
+	/* the user switch made /proc/self root's until exec */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0 &&
+	    sp_write_file("/proc/self/setgroups", "deny") == 0 &&
+	    sp_write_file("/proc/self/uid_map", uidmap) == 0 &&
+	    sp_write_file("/proc/self/gid_map", gidmap) == 0)
+		rc = 0;
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return rc;
+}
+
 static void
 sp_affinity(int cpus, int offset)
 {
@@ -154,7 +239,6 @@ sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent,
 	if (sp_limit(RLIMIT_AS, sp->as_bytes) == -1 ||
 	    sp_limit(RLIMIT_CPU, sp->cpu_seconds) == -1 ||
 	    sp_limit(RLIMIT_FSIZE, sp->fsize_bytes) == -1 ||
-	    sp_limit(RLIMIT_NPROC, sp->nproc) == -1 ||
 	    sp_limit(RLIMIT_NOFILE, sp->nofile) == -1 ||
 	    setrlimit(RLIMIT_CORE, &nocore) == -1)
 		sp_fail(errfd, SP_RLIMIT);
@@ -163,6 +247,13 @@ sp_child(const struct lh_spawn *sp, int errfd, int cpu_offset, pid_t parent,
 	    setresgid(sp->gid, sp->gid, sp->gid) == -1 ||
 	    setresuid(sp->uid, sp->uid, sp->uid) == -1))
 		sp_fail(errfd, SP_USER);
+	/* the process limit last: lowered before the user switch, it would
+	 * count the stage user's processes elsewhere, and the switch would
+	 * fail the exec when there are more of those than the limit */
+	if (sp->own_userns && sp_userns() == -1)
+		sp_fail(errfd, SP_USERNS);
+	if (sp_lower_limit(RLIMIT_NPROC, sp->nproc) == -1)
+		sp_fail(errfd, SP_RLIMIT);
 	if (sp->chdir != NULL && chdir(sp->chdir) == -1)
 		sp_fail(errfd, SP_CHDIR);
 	/* after setuid, which clears it; a parent that died before this
@@ -327,11 +418,14 @@ sp_start_child(const struct lh_spawn *sp, int offset, struct sp_report *r)
 			return -1;
 		}
 	}
-	if (child == -1)
+	/* a process sharing its memory cannot make a user namespace */
+	if (child == -1 && sp->own_userns)
+		child = fork();
+	else if (child == -1)
 		child = sp_vfork(sp, ep, offset, self, join_fd);
-	else if (child == 0) {
+	if (child == 0) {
 		close(ep[0]);
-		sp_child(sp, ep[1], offset, self, -1);
+		sp_child(sp, ep[1], offset, self, join_fd);
 	}
 	if (join_fd != -1)
 		close(join_fd);

@@ -29,6 +29,8 @@ struct lh_spawn {
 	uint64_t	 cpu_seconds;	/* RLIMIT_CPU; 0 = unchanged */
 	uint64_t	 fsize_bytes;	/* RLIMIT_FSIZE; 0 = unchanged */
 	uint64_t	 nproc;		/* RLIMIT_NPROC; 0 = unchanged */
+	int		 own_userns;	/* a user namespace of its own, made
+					 * before nproc is set: see sp_userns */
 	uint64_t	 nofile;	/* RLIMIT_NOFILE; 0 = unchanged */
 	int		 cpus;		/* affinity to this many CPUs; 0 = all */
 };

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <grp.h>
 #include <signal.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -265,6 +266,59 @@ START_TEST(test_fork_bomb)
 	ck_assert_msg(res->timed_out == 1 || has(&r, "fork"),
 	    "%s", r.log);
 	ck_assert_uint_lt(res->duration_ms, 8000);
+	tl_stage_free(&r);
+}
+END_TEST
+
+/*
+ * The process limit is the stage's own: 60 other processes of the stage
+ * user (another stage's fork bomb, say) leave its 40 whole. RLIMIT_NPROC
+ * set before the stage's user namespace existed would count them all and
+ * fail the stage's forks, or its exec.
+ */
+START_TEST(test_process_budget_is_the_stages)
+{
+	struct lh_stage_spec		 sp;
+	struct tl_stage_run		 r;
+	const struct lh_stage_result	*res;
+	uid_t				 uid = geteuid() == 0 ? bomb_uid() :
+					     geteuid();
+	int				 ready[2], ok;
+	char				 c;
+	pid_t				 holder;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	holder = fork();
+	ck_assert_int_ne(holder, -1);
+	if (holder == 0) {
+		close(ready[0]);
+		if (setpgid(0, 0) == -1 || (geteuid() == 0 &&
+		    (setgroups(0, NULL) == -1 || setgid(uid) == -1 ||
+		    setuid(uid) == -1)))
+			_exit(1);
+		for (int i = 0; i < 60; i++)
+			if (fork() == 0) {
+				pause();
+				_exit(0);
+			}
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ok = read(ready[0], &c, 1) == 1;
+	close(ready[0]);
+
+	tl_stage_init(&sp, &r, "i=0; while [ $i -lt 20 ]; do sleep 0.2 & "
+	    "i=$((i+1)); done; wait; echo all-forked");
+	sp.uid = sp.gid = uid;
+	sp.max_procs = 40;
+	res = ok ? tl_stage_run(&r, &sp) : NULL;
+	(void)kill(-holder, SIGKILL);
+	(void)waitpid(holder, NULL, 0);
+	ck_assert_msg(ok, "the holder did not start its processes");
+	ck_assert_msg(stage_result_ok(res) && has(&r, "all-forked"), "%s",
+	    r.log);
 	tl_stage_free(&r);
 }
 END_TEST
@@ -733,6 +787,7 @@ stage_suite(void)
 	tcase_add_test(tc, test_host_files_hidden);
 	tcase_add_test(tc, test_no_network);
 	tcase_add_test(tc, test_fork_bomb);
+	tcase_add_test(tc, test_process_budget_is_the_stages);
 	tcase_add_test(tc, test_memory_hog);
 	/* a gigabyte through pipes takes minutes in an emulated VM, and
 	 * the cgroup changes nothing there: the host runs it */
