@@ -75,6 +75,7 @@ struct lh_stage {
 	int			 have_end;
 	int			 tree_gone;	/* END: every process reaped */
 	int			 oom_hint;	/* stderr: "memory" */
+	int			 fork_hint;	/* stderr: a refused fork */
 	struct lh_cgroup	 cg;		/* when have_cg */
 	int			 have_cg;
 	uint32_t		 max_procs;
@@ -119,6 +120,21 @@ st_system(struct lh_stage *st, const char *fmt, ...)
 		logcap_system(st->lc, msg, spawn_now_ms());
 }
 
+/*
+ * What a shell says when RLIMIT_NPROC refuses it a fork: bash "fork:
+ * retry: Resource temporarily unavailable", dash "Cannot fork", Python
+ * "[Errno 11] Resource temporarily unavailable" from os.fork. A pids
+ * cgroup counts refused forks exactly; without one this is all there is.
+ * A stage that prints it falsely only fails itself.
+ */
+static int
+st_says_fork_refused(const char *line, size_t len)
+{
+	return memmem(line, len, "Cannot fork", 11) != NULL ||
+	    (memmem(line, len, "fork", 4) != NULL &&
+	    memmem(line, len, "Resource temporarily unavailable", 32) != NULL);
+}
+
 static void
 st_emit(void *arg, enum lh_stream stream, const char *line, size_t len,
     int64_t ts_ms)
@@ -136,6 +152,10 @@ st_emit(void *arg, enum lh_stream stream, const char *line, size_t len,
 	    (memmem(line, len, "emory", 5) != NULL ||
 	    memmem(line, len, "bad_alloc", 9) != NULL))
 		st->oom_hint = 1;
+	if (!st->fork_hint && stream == LH_STREAM_STDERR &&
+	    !(st->have_cg && (st->cg.limited & LH_CG_PIDS)) &&
+	    st_says_fork_refused(line, len))
+		st->fork_hint = 1;
 	if (st->cbs.on_log != NULL)
 		st->cbs.on_log(st, stream, line, len, ts_ms, st->arg);
 }
@@ -539,6 +559,11 @@ st_classify(struct lh_stage *st)
 	struct lh_stage_result	*r = &st->res;
 	int			 oom;
 
+	if (st->fork_hint && !r->hit_process_limit) {
+		r->hit_process_limit = 1;
+		st_system(st, "the stage reached its limit of %u processes: "
+		    "a fork was refused", st->max_procs);
+	}
 	/* a fork bomb whose first shell exits 0 still fails */
 	if (r->exit_code == 0 && r->term_signal == 0 &&
 	    !r->hit_process_limit)

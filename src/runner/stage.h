@@ -100,7 +100,9 @@ struct lh_stage_result {
 	/* the cgroup's peak when it has one, else the largest RSS of one
 	 * process */
 	long		 peak_memory_kb;
-	int		 hit_process_limit; /* a fork was refused (cgroup) */
+	int		 hit_process_limit; /* a fork was refused (pids.events;
+					     * without a pids cgroup: what
+					     * the shell said on stderr) */
 	uint64_t	 duration_ms;
 	uint64_t	 log_bytes;	/* produced, before the cap */
 	struct lh_stage_output *outputs;

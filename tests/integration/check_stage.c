@@ -253,6 +253,21 @@ START_TEST(test_fork_bomb)
 	ck_assert_uint_lt(res->duration_ms, 10000);
 	tl_stage_free(&r);
 
+	/* forks refused in a subshell, then exit 0: still a failure, with
+	 * the reason (pids.events in a cgroup, the shell's words without) */
+	tl_stage_init(&sp, &r, "( i=0; while [ $i -lt 100 ]; do sleep 5 & "
+	    "i=$((i+1)); done ) || true; echo survived; exit 0");
+	sp.uid = sp.gid = bomb_uid();
+	sp.max_procs = 40;
+	res = tl_stage_run(&r, &sp);
+	ck_assert_msg(has(&r, "survived"), "%s", r.log);
+	ck_assert_int_eq(res->exit_code, 0);
+	ck_assert_int_eq(res->hit_process_limit, 1);
+	ck_assert(!stage_result_ok(res));
+	ck_assert_msg(strstr(res->error, "process limit of 40") != NULL,
+	    "%s", res->error);
+	tl_stage_free(&r);
+
 	/* the classic one, ended by its timeout */
 	tl_stage_init(&sp, &r, "b() { b | b & }; b; sleep 60");
 	sp.uid = sp.gid = bomb_uid();
