@@ -21,6 +21,8 @@
 
 #include "runner/run_cli.h"
 #include "runner/scheduler.h"
+#include "runner/stage.h"
+#include "runner/stage_prep.h"
 #include "shared/cgroup.h"
 #include "shared/conf.h"
 #include "shared/rmtree.h"
@@ -405,6 +407,46 @@ run_workspace_done(const struct run_opts *o, const char *workspace)
 		    "%s\n", workspace, strerror(errno));
 }
 
+/*
+ * As root, stages run as the stage user, so the workspace must be theirs
+ * to write: a temporary one is made theirs; a given one is never chowned
+ * (it may be the user's project, or /), it is checked instead.
+ */
+static int
+run_workspace_access(const struct lh_sched_config *sc, const char *given,
+    const char *workspace)
+{
+	struct lh_stage_spec	spec;
+	uid_t			uid;
+	gid_t			gid;
+	char			err[256];
+
+	if (geteuid() != 0)
+		return 0;
+	memset(&spec, 0, sizeof(spec));
+	spec.user = sc->stage_user;
+	if (stage_resolve_user(&spec, &uid, &gid, err, sizeof(err)) == -1) {
+		fprintf(stderr, "labhit run: %s\n", err);
+		return -1;
+	}
+	if (given == NULL && chown(workspace, uid, gid) == -1) {
+		fprintf(stderr, "labhit run: chown %s: %s\n", workspace,
+		    strerror(errno));
+		return -1;
+	}
+	if (stage_user_can_write(workspace, uid, gid) == 1)
+		return 0;
+	fprintf(stderr, "labhit run: stages run as %s (uid %u) when labhit "
+	    "run is root, and %s cannot write to the workspace %s: %s\n",
+	    sc->stage_user != NULL ? sc->stage_user : "nobody", (unsigned)uid,
+	    sc->stage_user != NULL ? sc->stage_user : "nobody", workspace,
+	    given != NULL ? "run labhit run as the directory's owner, give "
+	    "another --workspace, or set stage_user in labhit.conf" :
+	    "a directory above it is closed to that user (TMPDIR?); give "
+	    "--workspace or another TMPDIR");
+	return -1;
+}
+
 static int
 run_width(const struct lh_pipeline *pl)
 {
@@ -438,6 +480,9 @@ run_execute(const struct lh_pipeline *pl, const struct run_opts *o,
 	v.width = run_width(pl);
 	v.pipeline = pl->name;
 	run_fill_config(&sc, cfg, workspace);
+	sc.own_workspace = o->workspace == NULL;
+	if (run_workspace_access(&sc, o->workspace, workspace) == -1)
+		return 1;	/* nothing is set up yet */
 	/* stage limits in cgroups of our own when we were given one */
 	if (cgroup_tree_auto(&cgroups, geteuid(), getegid()) == 0)
 		sc.cgroups = &cgroups;

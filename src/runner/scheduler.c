@@ -431,6 +431,7 @@ sched_attempt(struct lh_sched_stage *st)
 	spec.script = script;
 	spec.env = env;
 	spec.workspace = s->cfg.workspace;
+	spec.own_workspace = s->cfg.own_workspace;
 	spec.image = d->image;
 	spec.images_dir = s->cfg.images_dir;
 	spec.timeout_ms = d->timeout_ms != 0 ? d->timeout_ms :

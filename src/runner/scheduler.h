@@ -68,6 +68,7 @@ typedef void (*lh_sched_event_cb)(const struct lh_sched_event *, void *);
 struct lh_sched_config {
 	int			 slots;		/* stages at once; <= 0: 1 */
 	const char		*workspace;	/* host dir, /workspace */
+	int			 own_workspace;	/* lh_stage_spec's */
 	enum lh_stage_mode	 mode;
 	const char		*images_dir;
 	const char		*state_dir;	/* NULL: $TMPDIR */

@@ -48,6 +48,9 @@ struct lh_stage_spec {
 	 * PATH, HOME=/workspace, LANG=C.UTF-8, CI=true, LABHIT_OUTPUT */
 	char *const	 *env;
 	const char	 *workspace;	/* host dir, read-write at /workspace */
+	/* labhit made the workspace: as root it is chowned to the stage
+	 * user; a directory someone gave is never chowned */
+	int		  own_workspace;
 	/* NULL: the host's /usr (and a few /etc files) read-only as /;
 	 * else "debian:12" -> images_dir/debian_12 as / */
 	const char	 *image;
@@ -128,8 +131,8 @@ struct lh_stage_cbs {
  * failure (bad spec, missing image, bwrap missing) arrives via on_done.
  * The stage's processes are children of this process: do not reap with
  * waitpid(-1, ...) elsewhere. As root, the stage runs as spec->uid or
- * spec->user (default nobody); the workspace dir is chowned to that user
- * and its parent dirs must be searchable by it.
+ * spec->user (default nobody); the workspace dir must be writable by that
+ * user (own_workspace: it is chowned to it) and its parent dirs searchable.
  */
 struct lh_stage *stage_start(struct event_base *, const struct lh_stage_spec *,
 		    const struct lh_stage_cbs *, void *arg);

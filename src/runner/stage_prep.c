@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -116,6 +118,28 @@ stage_rmtree(const char *dir)
 {
 	if (rmtree(dir) == -1 && errno != ENOENT)
 		log_warn("cannot remove stage scratch dir %s", dir);
+}
+
+int
+stage_user_can_write(const char *dir, uid_t uid, gid_t gid)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1)
+			_exit(2);
+		_exit(access(dir, R_OK | W_OK | X_OK) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return -1;
+	return WEXITSTATUS(status) == 0;
 }
 
 int
@@ -297,7 +321,7 @@ stage_check_spec(const struct lh_stage_spec *spec, int drop, uid_t uid,
 		return -1;
 	}
 	/* the shared workspace must be writable by the stage user */
-	if (drop && sb.st_uid != uid &&
+	if (drop && spec->own_workspace && sb.st_uid != uid &&
 	    chown(spec->workspace, uid, gid) == -1) {
 		errbuf_fmt(err, errlen, "chown %s: %s", spec->workspace,
 		    strerror(errno));

@@ -15,11 +15,15 @@
 struct lh_spawn;
 struct sbx_argv;
 
+/* 1 when uid/gid (with no other groups) may write in dir, as the kernel
+ * judges it (ACLs included), 0 when not, -1 when it cannot be known.
+ * Forks: for a run's set-up, not for each stage. */
+int	stage_user_can_write(const char *dir, uid_t, gid_t);
 /* spec->uid/gid, else the passwd entry of spec->user (default nobody). */
 int	stage_resolve_user(const struct lh_stage_spec *, uid_t *, gid_t *,
 	    char *err, size_t errlen);
 /* Script or argv present, workspace a directory (chowned to uid when
- * drop), bwrap installed when needed. */
+ * drop and spec->own_workspace), bwrap installed when needed. */
 int	stage_check_spec(const struct lh_stage_spec *, int drop, uid_t, gid_t,
 	    char *err, size_t errlen);
 /* PATH, HOME=home, LANG, CI, LABHIT_OUTPUT=outpath, then spec->env. */

@@ -193,6 +193,18 @@ fixture(const char *name)
 	return buf[k];
 }
 
+/* A directory given with --workspace: as root, stages run as nobody, and
+ * labhit run never chowns what it is given. */
+static char *
+given_workspace(void)
+{
+	char *ws = tl_tempdir();
+
+	ck_assert_ptr_nonnull(ws);
+	ck_assert_int_eq(chmod(ws, 0777), 0);
+	return ws;
+}
+
 START_TEST(test_validate_ok)
 {
 	struct result r = labhit("validate", fixture("example.yaml"), NULL);
@@ -314,7 +326,7 @@ END_TEST
 
 START_TEST(test_run_retry)
 {
-	char *ws = tl_tempdir(), path[4096];
+	char *ws = given_workspace(), path[4096];
 	struct result r = labhit("run", fixture("run_retry.yaml"), "--json",
 	    "--workspace", ws, NULL);
 	struct json_object *evs, *e;
@@ -386,7 +398,7 @@ END_TEST
 START_TEST(test_run_injection)
 {
 	const char *x = "$(touch /workspace/pwned)";
-	char *ws = tl_tempdir(), path[4096], line[256];
+	char *ws = given_workspace(), path[4096], line[256];
 	struct result r = labhit("run", fixture("run_inject.yaml"), "--json",
 	    "--workspace", ws, "--var", "x=$(touch /workspace/pwned)",
 	    "--branch", "$(touch /workspace/pwned_branch)", NULL);
@@ -475,6 +487,33 @@ START_TEST(test_run_temp_workspace)
 	ck_assert_int_eq(unsetenv("TMPDIR"), 0);
 	tl_rmtree(tmp);
 	free(tmp);
+}
+END_TEST
+
+/* labhit run never chowns a directory it is given (it may be someone's
+ * project, or /): as root it refuses, before any stage, a workspace the
+ * stage user cannot write to. */
+START_TEST(test_run_given_workspace_not_chowned)
+{
+	char *ws = tl_tempdir();
+	struct result r;
+	struct stat sb;
+
+	ck_assert_int_eq(chmod(ws, 0700), 0);
+	r = labhit("run", fixture("run_retry.yaml"), "--workspace", ws, NULL);
+	ck_assert_int_eq(stat(ws, &sb), 0);
+	ck_assert_uint_eq(sb.st_uid, geteuid());
+	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(r.rc, 1);
+		ck_assert_msg(strstr(r.err, "cannot write to the workspace") !=
+		    NULL, "%s", r.err);
+		ck_assert_str_eq(r.out, "");
+	} else	/* stages run as we do: our own dir is theirs */
+		ck_assert_msg(r.rc == 0, "rc %d\n%s", r.rc, r.err);
+	result_free(&r);
+	tl_rmtree(ws);
+	free(ws);
 }
 END_TEST
 
@@ -630,6 +669,7 @@ run_suite(void)
 	tcase_add_test(tc, test_run_injection);
 	tcase_add_test(tc, test_run_human);
 	tcase_add_test(tc, test_run_temp_workspace);
+	tcase_add_test(tc, test_run_given_workspace_not_chowned);
 	tcase_add_test(tc, test_run_bad_input);
 	tcase_add_test(tc, test_run_config);
 	tcase_add_test(tc, test_run_hostile);

@@ -63,6 +63,7 @@ tl_stage_init(struct lh_stage_spec *sp, struct tl_stage_run *r,
 	sp->name = "test";
 	sp->script = script;
 	sp->workspace = r->ws;
+	sp->own_workspace = 1;
 	sp->timeout_ms = 60000;
 	sp->kill_grace_ms = 1000;
 	sp->cgroups = tl_stage_cgroups;
