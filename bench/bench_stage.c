@@ -61,6 +61,7 @@ run_engine(const char *ws, int n, int par, const struct lh_cgroup_tree *cg)
 	sp.name = "bench";
 	sp.script = "echo hi";
 	sp.workspace = ws;
+	sp.own_workspace = 1;
 	if ((sp.cgroups = cg) != NULL) {
 		/* limits written, where the controllers are there */
 		sp.memory_bytes = 256ull << 20;

@@ -90,6 +90,7 @@ run_yaml(const char *yaml, int slots, const char *var_x,
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.slots = slots;
 	cfg.workspace = ws;
+	cfg.own_workspace = 1;	/* made for the run, as the server makes its */
 	cfg.mode = test_mode();
 	cfg.retry_base_ms = 10;
 	cfg.kill_grace_ms = 500;
