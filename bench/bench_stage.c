@@ -33,13 +33,14 @@ now_ms(void)
 
 static double	start_ms;	/* time spent inside stage_start */
 static int	nstart;
+static int	nfailed;	/* a failing stage measures nothing */
 
 static void
 on_done(struct lh_stage *st, const struct lh_stage_result *r, void *arg)
 {
 	int	*left = arg;
 
-	if (!stage_result_ok(r))
+	if (!stage_result_ok(r) && nfailed++ == 0)
 		fprintf(stderr, "stage failed: %s\n", r->error);
 	(*left)--;
 	stage_free(st);
@@ -82,7 +83,7 @@ run_engine(const char *ws, int n, int par, const struct lh_cgroup_tree *cg)
 		started += batch;
 	}
 	event_base_free(base);
-	return (now_ms() - t0) / n;
+	return nfailed > 0 ? -1 : (now_ms() - t0) / n;
 }
 
 /* n launches of argv (par at once), as the stage user when root. */
@@ -199,6 +200,10 @@ main(int argc, char **argv)
 	eng20 = run_engine(ws, n, 20, NULL);
 	if (cg != NULL)
 		cg20 = run_engine(ws, n, 20, cg);
+	if (nfailed > 0) {
+		fprintf(stderr, "%d stages failed: no figures\n", nfailed);
+		return 1;
+	}
 	/* sequential rows: medians; fan-out rows: wall time / n */
 	printf("| fork+exec sh -c (no sandbox) | 1 | %d | %.2f | |\n", n,
 	    seq[0]);

@@ -37,10 +37,15 @@ echo "| launch | parallel | n | ms per stage | vs bare bwrap |"
 echo "|---|---|---|---|---|"
 if [ -n "$cg" ]; then
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3"' sh "$cg" \
-	    "$bin" "$n" 2>/dev/null | grep '^|'
+	    "$bin" "$n" > "$tmp/rows" 2> "$tmp/err" || rc=$?
 else
-	"$bin" "$n" 2>/dev/null | grep '^|'
+	"$bin" "$n" > "$tmp/rows" 2> "$tmp/err" || rc=$?
 fi
+if [ "${rc:-0}" -ne 0 ]; then
+	cat "$tmp/err" >&2
+	exit 1
+fi
+grep '^|' "$tmp/rows"
 
 labhit=$build/labhit
 if ! "$labhit" run --help >/dev/null 2>&1 &&
