@@ -32,6 +32,7 @@
 #include "runner/stage.h"
 #include "runner/stage_prep.h"
 #include "runner/stage_spawn.h"
+#include "runner/stage_verdict.h"
 #include "shared/cgroup.h"
 #include "shared/log.h"
 
@@ -96,10 +97,8 @@ st_seterr(struct lh_stage *st, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (st->res.error[0] != '\0')
-		return;		/* keep the first reason */
 	va_start(ap, fmt);
-	(void)vsnprintf(st->res.error, sizeof(st->res.error), fmt, ap);
+	stage_vreason(&st->res, fmt, ap);
 	va_end(ap);
 }
 
@@ -120,21 +119,6 @@ st_system(struct lh_stage *st, const char *fmt, ...)
 		logcap_system(st->lc, msg, spawn_now_ms());
 }
 
-/*
- * What a shell says when RLIMIT_NPROC refuses it a fork: bash "fork:
- * retry: Resource temporarily unavailable", dash "Cannot fork", Python
- * "[Errno 11] Resource temporarily unavailable" from os.fork. A pids
- * cgroup counts refused forks exactly; without one this is all there is.
- * A stage that prints it falsely only fails itself.
- */
-static int
-st_says_fork_refused(const char *line, size_t len)
-{
-	return memmem(line, len, "Cannot fork", 11) != NULL ||
-	    (memmem(line, len, "fork", 4) != NULL &&
-	    memmem(line, len, "Resource temporarily unavailable", 32) != NULL);
-}
-
 static void
 st_emit(void *arg, enum lh_stream stream, const char *line, size_t len,
     int64_t ts_ms)
@@ -148,13 +132,14 @@ st_emit(void *arg, enum lh_stream stream, const char *line, size_t len,
 		(void)snprintf(st->bwrap_err, sizeof(st->bwrap_err), "%.*s",
 		    (int)len, line);
 	if (st->memory_bytes > 0 && !st->oom_hint &&
-	    stream == LH_STREAM_STDERR &&
-	    (memmem(line, len, "emory", 5) != NULL ||
-	    memmem(line, len, "bad_alloc", 9) != NULL))
+	    stream == LH_STREAM_STDERR && stage_says_out_of_memory(line, len))
 		st->oom_hint = 1;
+	/* a pids cgroup counts refused forks exactly; without one, what the
+	 * shell says is all there is (a stage saying it falsely only fails
+	 * itself) */
 	if (!st->fork_hint && stream == LH_STREAM_STDERR &&
 	    !(st->have_cg && (st->cg.limited & LH_CG_PIDS)) &&
-	    st_says_fork_refused(line, len))
+	    stage_says_fork_refused(line, len))
 		st->fork_hint = 1;
 	if (st->cbs.on_log != NULL)
 		st->cbs.on_log(st, stream, line, len, ts_ms, st->arg);
@@ -537,59 +522,23 @@ st_cgroup_collect(struct lh_stage *st)
 	}
 }
 
-/* Without a memory cgroup: was it the memory limit? */
-static int
-st_rlimit_oom(const struct lh_stage *st)
-{
-	const struct lh_stage_result	*r = &st->res;
-	uint64_t			 peak = (uint64_t)r->peak_memory_kb *
-					    1024;
-
-	/* RLIMIT_AS makes allocations fail rather than killing: a failed
-	 * stage that got within half of its limit and then crashed or said
-	 * so on stderr ("out of memory", "Cannot allocate memory",
-	 * MemoryError, bad_alloc) was most likely stopped by it */
-	return st->memory_bytes > 0 && peak >= st->memory_bytes / 2 &&
-	    (st->oom_hint || r->term_signal != 0 || r->exit_code > 128);
-}
-
 static void
 st_classify(struct lh_stage *st)
 {
-	struct lh_stage_result	*r = &st->res;
-	int			 oom;
+	struct lh_stage_facts	f;
 
-	if (st->fork_hint && !r->hit_process_limit) {
-		r->hit_process_limit = 1;
+	memset(&f, 0, sizeof(f));
+	f.memory_bytes = st->memory_bytes;
+	f.max_procs = st->max_procs;
+	f.timeout_ms = st->timeout_ms;
+	f.memory_cgroup = st->have_cg && (st->cg.limited & LH_CG_MEMORY);
+	f.oom_kills = st->oom_kills;
+	f.oom_hint = st->oom_hint;
+	f.fork_hint = st->fork_hint;
+	f.bwrap_err = st->bwrap_err;
+	if (stage_verdict(&f, &st->res) == 1)
 		st_system(st, "the stage reached its limit of %u processes: "
 		    "a fork was refused", st->max_procs);
-	}
-	/* a fork bomb whose first shell exits 0 still fails */
-	if (r->exit_code == 0 && r->term_signal == 0 &&
-	    !r->hit_process_limit)
-		return;
-	oom = st->have_cg && (st->cg.limited & LH_CG_MEMORY) ?
-	    st->oom_kills > 0 : st_rlimit_oom(st);
-	if (oom && !r->timed_out && !r->cancelled) {
-		r->killed_for_memory = 1;
-		st_seterr(st, "stopped by the memory limit of %llu MiB (peak "
-		    "%ld MiB)", (unsigned long long)(st->memory_bytes >> 20),
-		    r->peak_memory_kb / 1024);
-	}
-	if (r->hit_process_limit && !r->cancelled)
-		st_seterr(st, "stopped by the process limit of %u (a fork "
-		    "bomb, or raise max_procs)", st->max_procs);
-	if (st->bwrap_err[0] != '\0' && r->exit_code == 1)
-		st_seterr(st, "sandbox set-up failed: %s", st->bwrap_err);
-	if (r->timed_out)
-		st_seterr(st, "timed out after %u ms", st->timeout_ms);
-	else if (r->cancelled)
-		st_seterr(st, "cancelled");
-	else if (r->term_signal != 0)
-		st_seterr(st, "killed by signal %d (%s)", r->term_signal,
-		    strsignal(r->term_signal));
-	else
-		st_seterr(st, "exited with code %d", r->exit_code);
 }
 
 static void
