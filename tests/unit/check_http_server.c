@@ -679,8 +679,9 @@ START_TEST(header_timeout)
 	ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 408 Request Timeout\r\n"));
 	ck_assert_ptr_nonnull(strstr(r, "\r\nConnection: close\r\n"));
 	assert_common(r);
+	/* the 300 ms header timeout, not the 2 s keep-alive one */
 	ck_assert_uint_ge(now_ms() - t0, 250);
-	ck_assert_uint_lt(now_ms() - t0, 1500);
+	ck_assert_uint_lt(now_ms() - t0, 1900);
 	ck_assert(is_closed(fd));
 	close(fd);
 
@@ -746,8 +747,10 @@ START_TEST(drain)
 	ck_assert_ptr_nonnull(strstr(r, "\r\nConnection: close\r\n"));
 	t0 = now_ms();
 	ck_assert(is_closed(ctl));
-	ck_assert(is_closed(idle));	/* idle keep-alive closed at once */
-	ck_assert_uint_lt(now_ms() - t0, 200);
+	/* idle keep-alive closed at once, not at its 2 s timeout (the
+	 * margin is for a loaded machine) */
+	ck_assert(is_closed(idle));
+	ck_assert_uint_lt(now_ms() - t0, 1500);
 	read_reply(busy, r, sizeof(r));	/* in flight: finishes */
 	ck_assert_str_eq(body_of(r), "slow");
 	ck_assert_ptr_nonnull(strstr(r, "\r\nConnection: close\r\n"));
@@ -879,7 +882,7 @@ START_TEST(keepalive_timeout)
 	/* longer than header_timeout: idle keep-alive has its own clock */
 	ck_assert(is_closed(fd));
 	ck_assert_uint_ge(now_ms() - t0, 1800);
-	ck_assert_uint_lt(now_ms() - t0, 2800);
+	ck_assert_uint_lt(now_ms() - t0, 4000);
 	close(fd);
 }
 END_TEST
