@@ -11,6 +11,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -517,6 +518,61 @@ START_TEST(test_run_given_workspace_not_chowned)
 }
 END_TEST
 
+/* `labhit run FILE` with its stdout on a terminal; what it printed. */
+static char *
+run_on_tty(const char *file, int no_color)
+{
+	char buf[1 << 16];
+	size_t n = 0;
+	ssize_t k;
+	int master, slave, status;
+	pid_t pid;
+
+	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (no_color ? setenv("NO_COLOR", "1", 1) :
+		    unsetenv("NO_COLOR"))
+			_exit(126);
+		if (null == -1 || dup2(slave, 1) == -1 || dup2(null, 2) == -1)
+			_exit(126);
+		close(master);
+		execl(tl_bin(), tl_bin(), "run", file, (char *)NULL);
+		_exit(127);
+	}
+	close(slave);
+	/* EIO once the last writer has closed the terminal */
+	while (n < sizeof(buf) - 1 &&
+	    (k = read(master, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(master);
+	return strdup(buf);
+}
+
+/* Colours on a terminal unless NO_COLOR; never into a file (see
+ * test_run_human). */
+START_TEST(test_run_colour_on_tty)
+{
+	char *out = run_on_tty(fixture("run_fail.yaml"), 0);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "\033[31m") != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "pipeline failing"));
+	free(out);
+	out = run_on_tty(fixture("run_fail.yaml"), 1);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strchr(out, '\033') == NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "pipeline failing"));
+	free(out);
+}
+END_TEST
+
 START_TEST(test_run_bad_input)
 {
 	struct result r = labhit("run", fixture("bad_graph.yaml"), NULL);
@@ -668,6 +724,7 @@ run_suite(void)
 	tcase_add_test(tc, test_run_outputs);
 	tcase_add_test(tc, test_run_injection);
 	tcase_add_test(tc, test_run_human);
+	tcase_add_test(tc, test_run_colour_on_tty);
 	tcase_add_test(tc, test_run_temp_workspace);
 	tcase_add_test(tc, test_run_given_workspace_not_chowned);
 	tcase_add_test(tc, test_run_bad_input);
