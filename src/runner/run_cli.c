@@ -401,7 +401,8 @@ run_workspace_done(const struct run_opts *o, const char *workspace)
 	if (o->workspace != NULL)
 		return;
 	if (o->keep_workspace)
-		fprintf(stderr, "labhit run: workspace kept in %s\n", workspace);
+		fprintf(stderr, "labhit run: workspace kept in %s\n",
+		    workspace);
 	else if (rmtree(workspace) == -1)
 		fprintf(stderr, "labhit run: cannot remove the workspace %s: "
 		    "%s\n", workspace, strerror(errno));

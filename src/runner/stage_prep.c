@@ -129,7 +129,8 @@ stage_user_can_write(const char *dir, uid_t uid, gid_t gid)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		if (setgroups(1, &gid) == -1 ||
+		    setresgid(gid, gid, gid) == -1 ||
 		    setresuid(uid, uid, uid) == -1)
 			_exit(2);
 		_exit(access(dir, R_OK | W_OK | X_OK) == 0 ? 0 : 1);

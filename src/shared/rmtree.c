@@ -63,7 +63,8 @@ rm_move_up(struct rm_ctx *c, int dfd, const char *name)
 
 	for (;;) {
 		snprintf(tmp, sizeof(tmp), ".rmtree-%lu", c->seq++);
-		if (renameat2(dfd, name, c->topfd, tmp, RENAME_NOREPLACE) == 0) {
+		if (renameat2(dfd, name, c->topfd, tmp,
+		    RENAME_NOREPLACE) == 0) {
 			c->moved++;
 			return;
 		}
@@ -104,7 +105,7 @@ rm_dir(struct rm_ctx *c, int dfd, const char *name, int depth)
 	rm_grant(fd, &sb);
 	rm_contents(c, fd, depth + 1);	/* closes fd */
 	if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
-		rm_fail(c);	/* after a failure inside: ENOTEMPTY, not kept */
+		rm_fail(c);	/* after one inside: ENOTEMPTY, not kept */
 	return;
 fail:
 	rm_fail(c);
@@ -147,7 +148,8 @@ rm_contents(struct rm_ctx *c, int fd, int depth)
 		errno = 0;
 		if ((de = readdir(d)) == NULL)
 			break;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		rm_entry(c, dirfd(d), de->d_name, de->d_type, depth);
 	}
