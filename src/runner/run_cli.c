@@ -47,6 +47,8 @@ struct run_view {
 	struct lh_sched		*sched;
 };
 
+#define RUN_WORKSPACE_PREFIX	"labhit-run-"
+
 #define C_RESET		"\033[0m"
 #define C_BOLD		"\033[1m"
 #define C_DIM		"\033[2m"
@@ -383,7 +385,11 @@ run_workspace(const char *given)
 	}
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
-	if (asprintf(&dir, "%s/labhit-run.XXXXXX", tmp) == -1)
+	/* the pid in the name lets a later run remove what a killed one
+	 * left */
+	rmtree_ended(tmp, RUN_WORKSPACE_PREFIX);
+	if (asprintf(&dir, "%s/" RUN_WORKSPACE_PREFIX "%ld-XXXXXX", tmp,
+	    (long)getpid()) == -1)
 		return NULL;
 	if (mkdtemp(dir) == NULL) {
 		fprintf(stderr, "labhit run: mkdtemp %s: %s\n", dir,

@@ -521,32 +521,12 @@ pr_scratch_atexit(void)
 static void
 pr_scratch_sweep(const char *base)
 {
-	struct dirent	*de;
-	DIR		*d;
-	char		 path[PATH_MAX], *end;
-	long		 pid;
-
 	if (pr_swept_pid == getpid() && strcmp(pr_swept_base, base) == 0)
 		return;
 	pr_swept_pid = getpid();
-	if (snprintf(pr_swept_base, sizeof(pr_swept_base), "%s", base) >=
-	    (int)sizeof(pr_swept_base) || (d = opendir(base)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, PR_SCRATCH_PREFIX,
-		    sizeof(PR_SCRATCH_PREFIX) - 1) != 0)
-			continue;
-		errno = 0;
-		pid = strtol(de->d_name + sizeof(PR_SCRATCH_PREFIX) - 1, &end,
-		    10);
-		if (errno != 0 || *end != '-' || pid <= 0 || pid > INT_MAX ||
-		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
-		    (int)sizeof(path))
-			(void)rmtree(path);
-	}
-	closedir(d);
+	if (snprintf(pr_swept_base, sizeof(pr_swept_base), "%s", base) <
+	    (int)sizeof(pr_swept_base))
+		rmtree_ended(base, PR_SCRATCH_PREFIX);
 }
 
 char *

@@ -9,7 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -205,4 +208,31 @@ rmtree(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+void
+rmtree_ended(const char *base, const char *prefix)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[PATH_MAX], *end;
+	size_t		 plen = strlen(prefix);
+	long		 pid;
+
+	if ((d = opendir(base)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (errno != 0 || end == de->d_name + plen || *end != '-' ||
+		    pid <= 0 || pid > INT_MAX ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
+		    (int)sizeof(path))
+			(void)rmtree(path);
+	}
+	closedir(d);
 }

@@ -17,4 +17,11 @@
  */
 int	rmtree(const char *path);
 
+/*
+ * Removes the trees base/PREFIX<pid>-* whose process has ended: what a
+ * killed labhit left (a temporary workspace, a stage's scratch dir). A
+ * pid that is alive again, or of another user, keeps its tree.
+ */
+void	rmtree_ended(const char *base, const char *prefix);
+
 #endif

@@ -440,7 +440,7 @@ START_TEST(test_run_human)
 }
 END_TEST
 
-/* labhit-run.* dirs in dir */
+/* labhit-run-* dirs in dir */
 static int
 count_workspaces(const char *dir)
 {
@@ -450,7 +450,7 @@ count_workspaces(const char *dir)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		n += strncmp(de->d_name, "labhit-run.", 11) == 0;
+		n += strncmp(de->d_name, "labhit-run-", 11) == 0;
 	closedir(d);
 	return n;
 }
@@ -468,7 +468,7 @@ START_TEST(test_run_temp_workspace)
 	ck_assert_int_eq(setenv("TMPDIR", tmp, 1), 0);
 	r = labhit("run", fixture("run_workspace.yaml"), NULL);
 	ck_assert_msg(r.rc == 0, "rc %d\n%s\n%s", r.rc, r.out, r.err);
-	snprintf(path, sizeof(path), "workspace %s/labhit-run.", tmp);
+	snprintf(path, sizeof(path), "workspace %s/labhit-run-", tmp);
 	ck_assert_msg(strstr(r.out, path) != NULL, "%s", r.out);
 	ck_assert_int_eq(count_workspaces(tmp), 0);
 	result_free(&r);
@@ -494,6 +494,38 @@ END_TEST
 /* labhit run never chowns a directory it is given (it may be someone's
  * project, or /): as root it refuses, before any stage, a workspace the
  * stage user cannot write to. */
+/* A run removes the temporary workspaces that killed runs left, and only
+ * those: the pid in the name says whose it is. */
+START_TEST(test_run_sweeps_ended_workspaces)
+{
+	char *tmp = tl_tempdir(), dead[4096], alive[4096], odd[4096];
+	struct result r;
+	struct stat sb;
+
+	ck_assert_int_eq(chmod(tmp, 0755), 0);
+	/* beyond any pid_max: ended */
+	snprintf(dead, sizeof(dead), "%s/labhit-run-2000000000-AbCdEf", tmp);
+	snprintf(alive, sizeof(alive), "%s/labhit-run-%ld-AbCdEf", tmp,
+	    (long)getpid());
+	snprintf(odd, sizeof(odd), "%s/labhit-run-notapid", tmp);
+	ck_assert_int_eq(mkdir(dead, 0700), 0);
+	free(tl_write_file(dead, "left", "x\n"));
+	ck_assert_int_eq(mkdir(alive, 0700), 0);
+	ck_assert_int_eq(mkdir(odd, 0700), 0);
+	ck_assert_int_eq(setenv("TMPDIR", tmp, 1), 0);
+	r = labhit("run", fixture("run_retry.yaml"), NULL);
+	ck_assert_int_eq(unsetenv("TMPDIR"), 0);
+	ck_assert_msg(r.rc == 0, "rc %d\n%s", r.rc, r.err);
+	ck_assert_int_eq(stat(dead, &sb), -1);
+	ck_assert_int_eq(stat(alive, &sb), 0);
+	ck_assert_int_eq(stat(odd, &sb), 0);
+	ck_assert_int_eq(count_workspaces(tmp), 2);	/* its own went too */
+	result_free(&r);
+	tl_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 START_TEST(test_run_given_workspace_not_chowned)
 {
 	char *ws = tl_tempdir();
@@ -726,6 +758,7 @@ run_suite(void)
 	tcase_add_test(tc, test_run_human);
 	tcase_add_test(tc, test_run_colour_on_tty);
 	tcase_add_test(tc, test_run_temp_workspace);
+	tcase_add_test(tc, test_run_sweeps_ended_workspaces);
 	tcase_add_test(tc, test_run_given_workspace_not_chowned);
 	tcase_add_test(tc, test_run_bad_input);
 	tcase_add_test(tc, test_run_config);
