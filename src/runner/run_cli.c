@@ -64,8 +64,9 @@ run_usage(FILE *fp)
 	    "[--workspace DIR | --keep-workspace]\n"
 	    "                  [--branch NAME] [--sha SHA] [--json] "
 	    "[-c FILE]\n\n"
-	    "Runs a pipeline here, each stage in the sandbox, printing its "
-	    "progress;\nexits 0 only when the pipeline succeeded.\n\n"
+	    "Runs a pipeline here (FILE - reads standard input), each stage "
+	    "in the sandbox,\nprinting its progress; exits 0 only when the "
+	    "pipeline succeeded.\n\n"
 	    "  --var KEY=VALUE    ${{ var.KEY }} (repeatable)\n"
 	    "  --workspace DIR    the stages' /workspace (default: a new "
 	    "temporary dir,\n"
@@ -581,7 +582,7 @@ run_cli_main(int argc, char **argv, const struct lh_config *cfg)
 		pl_kvlist_free(&o.vars);
 		return rc == 1 ? 0 : 64;
 	}
-	pl_errors_init(&errs, o.file);
+	pl_errors_init(&errs, pl_display_name(o.file));
 	if ((pl = pl_load_file(o.file, &errs)) == NULL) {
 		if (errs.n == 0)
 			fprintf(stderr, "%s: out of memory\n", o.file);

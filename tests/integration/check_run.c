@@ -53,23 +53,21 @@ slurp(const char *path)
 	return buf;
 }
 
-/* Runs `labhit ARGS...` with output captured. */
+/* Runs `labhit ARGS...` with output captured, standard input from the
+ * file in (NULL: /dev/null). */
 static struct result
-labhit(const char *first, ...)
+labhit_v(const char *in, const char *first, va_list ap)
 {
 	struct result r;
 	char *argv[32], *dir, out[4096], err[4096];
 	const char *a;
-	va_list ap;
-	int n = 0, fo, fe, status;
+	int n = 0, fo, fe, fi, status;
 	pid_t pid;
 
 	argv[n++] = (char *)(uintptr_t)tl_bin();
 	argv[n++] = (char *)(uintptr_t)first;
-	va_start(ap, first);
 	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
 		argv[n++] = (char *)(uintptr_t)a;
-	va_end(ap);
 	argv[n] = NULL;
 	dir = tl_tempdir();
 	ck_assert_ptr_nonnull(dir);
@@ -77,17 +75,21 @@ labhit(const char *first, ...)
 	snprintf(err, sizeof(err), "%s/err", dir);
 	fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	fe = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fi = open(in != NULL ? in : "/dev/null", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ne(fo, -1);
 	ck_assert_int_ne(fe, -1);
+	ck_assert_int_ne(fi, -1);
 	fflush(NULL);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		if (dup2(fo, 1) == -1 || dup2(fe, 2) == -1)
+		if (dup2(fi, 0) == -1 || dup2(fo, 1) == -1 ||
+		    dup2(fe, 2) == -1)
 			_exit(127);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	close(fi);
 	close(fo);
 	close(fe);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -97,6 +99,30 @@ labhit(const char *first, ...)
 	r.err = slurp(err);
 	tl_rmtree(dir);
 	free(dir);
+	return r;
+}
+
+static struct result
+labhit(const char *first, ...)
+{
+	struct result r;
+	va_list ap;
+
+	va_start(ap, first);
+	r = labhit_v(NULL, first, ap);
+	va_end(ap);
+	return r;
+}
+
+static struct result
+labhit_stdin(const char *in, const char *first, ...)
+{
+	struct result r;
+	va_list ap;
+
+	va_start(ap, first);
+	r = labhit_v(in, first, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -239,6 +265,32 @@ START_TEST(test_validate_errors)
 	result_free(&r);
 	r = labhit("validate", "--bogus", fixture("example.yaml"), NULL);
 	ck_assert_int_eq(r.rc, 64);
+	result_free(&r);
+}
+END_TEST
+
+/* "-" is standard input, named <stdin> in messages, for validate and run */
+START_TEST(test_stdin)
+{
+	struct result r = labhit_stdin(fixture("bad_graph.yaml"), "validate",
+	    "-", NULL);
+
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "<stdin>:5:3: dependency cycle: a -> c -> "
+	    "b -> a") != NULL, "%s", r.err);
+	result_free(&r);
+	r = labhit_stdin(fixture("example.yaml"), "validate", "-", NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "<stdin>: ok: pipeline 'ship-it'"));
+	result_free(&r);
+	r = labhit_stdin(fixture("run_fail.yaml"), "run", "-", NULL);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "pipeline failing: FAILED"));
+	result_free(&r);
+	/* nothing there */
+	r = labhit("validate", "-", NULL);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "<stdin>:1:1: empty file"));
 	result_free(&r);
 }
 END_TEST
@@ -749,6 +801,7 @@ run_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("run");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_stdin);
 	tcase_add_test(tc, test_run_diamond);
 	tcase_add_test(tc, test_run_failure);
 	tcase_add_test(tc, test_run_retry);

@@ -166,8 +166,11 @@ struct lh_pipeline {
  * NULL with errs->n == 0 on memory exhaustion. */
 struct lh_pipeline *pl_parse(const char *file, const char *buf, size_t len,
     struct lh_pl_errors *errs);
-/* Reads path (at most LH_PL_MAX_FILE_SIZE bytes) and calls pl_parse. */
+/* Reads path (at most LH_PL_MAX_FILE_SIZE bytes; "-": standard input)
+ * and calls pl_parse. */
 struct lh_pipeline *pl_load_file(const char *path, struct lh_pl_errors *errs);
+/* The name errors give a path: "<stdin>" for "-". */
+const char *pl_display_name(const char *path);
 void pl_free(struct lh_pipeline *pl);
 
 /* Index of the stage called name, or -1. */

@@ -324,6 +324,12 @@ pl_parse(const char *file, const char *buf, size_t len,
 	return pl;
 }
 
+const char *
+pl_display_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 struct lh_pipeline *
 pl_load_file(const char *path, struct lh_pl_errors *errs)
 {
@@ -333,13 +339,19 @@ pl_load_file(const char *path, struct lh_pl_errors *errs)
 	char *buf;
 	size_t len = 0;
 	ssize_t r;
-	int fd;
+	int fd, from_stdin = strcmp(path, "-") == 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	fd = from_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
 		pl_errors_add(errs, top, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	/* a pipe has no size to check first: the read below stops one byte
+	 * past the limit, and the parser refuses what is over it */
+	if (fstat(fd, &sb) == -1 || (!S_ISREG(sb.st_mode) && !(from_stdin &&
+	    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+	    S_ISCHR(sb.st_mode))))) {
 		pl_errors_add(errs, top, "not a regular file");
 		close(fd);
 		return NULL;
@@ -371,7 +383,7 @@ pl_load_file(const char *path, struct lh_pl_errors *errs)
 	}
 	close(fd);
 	buf[len] = '\0';
-	pl = pl_parse(path, buf, len, errs);
+	pl = pl_parse(pl_display_name(path), buf, len, errs);
 	free(buf);
 	return pl;
 }

@@ -15,9 +15,22 @@
 #include "shared/pipeline/pipeline.h"
 
 static void
-pl_validate_usage(void)
+pl_validate_usage(FILE *fp)
 {
-	fprintf(stderr, "usage: labhit validate [--json] FILE...\n");
+	fprintf(fp, "usage: labhit validate [--json] FILE...\n");
+}
+
+static void
+pl_validate_help(void)
+{
+	pl_validate_usage(stdout);
+	printf("\nChecks pipeline files (- reads standard input) against the "
+	    "pipeline format:\nkeys, names, formats, stage references, "
+	    "cycles and expressions. A valid file\nprints a summary (stages, "
+	    "edges, levels); an invalid one prints every error\nas "
+	    "FILE:LINE:COL: message. Exits 0 when every file is valid, 1 "
+	    "otherwise.\n\n"
+	    "  --json   the model of each file (or its errors) as JSON\n");
 }
 
 static void
@@ -78,7 +91,7 @@ pl_validate_one(const char *path, int json)
 	struct json_object *o;
 	int rc = 0;
 
-	pl_errors_init(&errs, path);
+	pl_errors_init(&errs, pl_display_name(path));
 	if (errs.file == NULL) {
 		fprintf(stderr, "labhit validate: out of memory\n");
 		return 1;
@@ -126,18 +139,18 @@ pl_validate_cli_main(int argc, char **argv)
 			opts = 0;
 		else if (opts && (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0)) {
-			pl_validate_usage();
+			pl_validate_help();
 			return 0;
 		} else if (opts && argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "labhit validate: unknown option "
 			    "'%s'\n", argv[i]);
-			pl_validate_usage();
+			pl_validate_usage(stderr);
 			return 64;
 		} else
 			nfiles++;
 	}
 	if (nfiles == 0) {
-		pl_validate_usage();
+		pl_validate_usage(stderr);
 		return 64;
 	}
 	opts = 1;
