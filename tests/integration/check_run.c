@@ -56,18 +56,21 @@ slurp(const char *path)
 /* Runs `labhit ARGS...` with output captured, standard input from the
  * file in (NULL: /dev/null). */
 static struct result
-labhit_v(const char *in, const char *first, va_list ap)
+labhit_stdin(const char *in, const char *first, ...)
 {
 	struct result r;
 	char *argv[32], *dir, out[4096], err[4096];
 	const char *a;
+	va_list ap;
 	int n = 0, fo, fe, fi, status;
 	pid_t pid;
 
 	argv[n++] = (char *)(uintptr_t)tl_bin();
 	argv[n++] = (char *)(uintptr_t)first;
+	va_start(ap, first);
 	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
 		argv[n++] = (char *)(uintptr_t)a;
+	va_end(ap);
 	argv[n] = NULL;
 	dir = tl_tempdir();
 	ck_assert_ptr_nonnull(dir);
@@ -102,29 +105,8 @@ labhit_v(const char *in, const char *first, va_list ap)
 	return r;
 }
 
-static struct result
-labhit(const char *first, ...)
-{
-	struct result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = labhit_v(NULL, first, ap);
-	va_end(ap);
-	return r;
-}
-
-static struct result
-labhit_stdin(const char *in, const char *first, ...)
-{
-	struct result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = labhit_v(in, first, ap);
-	va_end(ap);
-	return r;
-}
+/* `labhit ARGS...`, NULL-terminated, standard input /dev/null */
+#define labhit(...)	labhit_stdin(NULL, __VA_ARGS__)
 
 static void
 result_free(struct result *r)
