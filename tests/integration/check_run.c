@@ -269,6 +269,12 @@ START_TEST(test_stdin)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_ptr_nonnull(strstr(r.out, "pipeline failing: FAILED"));
 	result_free(&r);
+	/* through a pipe, more than the limit */
+	r = labhit_stdin("/dev/zero", "validate", "-", NULL);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "<stdin>:1:1: file too large (more than "
+	    "1048576 bytes)") != NULL, "%s", r.err);
+	result_free(&r);
 	/* nothing there */
 	r = labhit("validate", "-", NULL);
 	ck_assert_int_eq(r.rc, 1);

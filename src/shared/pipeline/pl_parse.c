@@ -383,6 +383,12 @@ pl_load_file(const char *path, struct lh_pl_errors *errs)
 	}
 	close(fd);
 	buf[len] = '\0';
+	if (len > LH_PL_MAX_FILE_SIZE) {	/* a pipe: its size is unknown */
+		pl_errors_add(errs, top, "file too large (more than %d bytes)",
+		    LH_PL_MAX_FILE_SIZE);
+		free(buf);
+		return NULL;
+	}
 	pl = pl_parse(pl_display_name(path), buf, len, errs);
 	free(buf);
 	return pl;
