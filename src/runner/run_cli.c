@@ -425,6 +425,8 @@ run_workspace_access(const struct lh_sched_config *sc, const char *given,
     const char *workspace)
 {
 	struct lh_stage_spec	spec;
+	const char		*who = sc->stage_user != NULL ?
+				    sc->stage_user : "nobody";
 	uid_t			uid;
 	gid_t			gid;
 	char			err[256];
@@ -446,8 +448,7 @@ run_workspace_access(const struct lh_sched_config *sc, const char *given,
 		return 0;
 	fprintf(stderr, "labhit run: stages run as %s (uid %u) when labhit "
 	    "run is root, and %s cannot write to the workspace %s: %s\n",
-	    sc->stage_user != NULL ? sc->stage_user : "nobody", (unsigned)uid,
-	    sc->stage_user != NULL ? sc->stage_user : "nobody", workspace,
+	    who, (unsigned)uid, who, workspace,
 	    given != NULL ? "run labhit run as the directory's owner, give "
 	    "another --workspace, or set stage_user in labhit.conf" :
 	    "a directory above it is closed to that user (TMPDIR?); give "

@@ -192,7 +192,8 @@ rmtree(const char *path)
 			rm_fail(&c);
 			break;
 		}
-		/* a fresh fd reads the directory from its start */
+		/* a dup shares fd's offset: read the directory from its
+		 * start */
 		if (lseek(pass, 0, SEEK_SET) == -1) {
 			rm_fail(&c);
 			close(pass);

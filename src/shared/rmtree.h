@@ -20,7 +20,7 @@ int	rmtree(const char *path);
 /*
  * Removes the trees base/PREFIX<pid>-* whose process has ended: what a
  * killed labhit left (a temporary workspace, a stage's scratch dir). A
- * pid that is alive again, or of another user, keeps its tree.
+ * pid that is alive (again, or still: anyone's process) keeps its tree.
  */
 void	rmtree_ended(const char *base, const char *prefix);
 

@@ -261,8 +261,6 @@ main(void)
 {
 	Suite *s = suite_create("rmtree");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_plain_tree);
@@ -270,9 +268,5 @@ main(void)
 	tcase_add_test(tc, test_modes_taken_away);
 	tcase_add_test(tc, test_deep_nesting);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "runner/stage_verdict.h"
+#include "tests/lib/testlib.h"
 
 static struct lh_stage_facts	f;
 static struct lh_stage_result	r;
@@ -208,8 +209,6 @@ main(void)
 {
 	Suite *s = suite_create("stage_verdict");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_success);
 	tcase_add_test(tc, test_exit_and_signal);
@@ -219,9 +218,5 @@ main(void)
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_stderr_signs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

@@ -10,6 +10,7 @@
 
 #include "shared/timefmt.h"
 #include "shared/uuid.h"
+#include "tests/lib/testlib.h"
 
 START_TEST(test_uuid_shape)
 {
@@ -99,8 +100,6 @@ main(void)
 {
 	Suite *s = suite_create("uuid");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_uuid_shape);
 	tcase_add_test(tc, test_uuid_time_prefix);
@@ -108,9 +107,5 @@ main(void)
 	tcase_add_test(tc, test_time_format);
 	tcase_add_test(tc, test_time_parse);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

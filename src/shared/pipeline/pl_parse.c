@@ -348,7 +348,7 @@ pl_load_file(const char *path, struct lh_pl_errors *errs)
 		return NULL;
 	}
 	/* a pipe has no size to check first: the read below stops one byte
-	 * past the limit, and the parser refuses what is over it */
+	 * past the limit, which is then refused */
 	if (fstat(fd, &sb) == -1 || (!S_ISREG(sb.st_mode) && !(from_stdin &&
 	    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
 	    S_ISCHR(sb.st_mode))))) {
@@ -383,7 +383,8 @@ pl_load_file(const char *path, struct lh_pl_errors *errs)
 	}
 	close(fd);
 	buf[len] = '\0';
-	if (len > LH_PL_MAX_FILE_SIZE) {	/* a pipe: its size is unknown */
+	/* a pipe, or a file that grew: the full size is unknown */
+	if (len > LH_PL_MAX_FILE_SIZE) {
 		pl_errors_add(errs, top, "file too large (more than %d bytes)",
 		    LH_PL_MAX_FILE_SIZE);
 		free(buf);
